@@ -1,0 +1,5 @@
+import sys
+
+from chimera_algo.cli import main
+
+sys.exit(main())
