@@ -8,7 +8,7 @@ ever talk to this interface.
 from __future__ import annotations
 
 import abc
-from typing import Union
+from typing import Protocol, Union, runtime_checkable
 
 from chimera_algo import _core
 
@@ -51,3 +51,41 @@ class Hasher(abc.ABC):
 # The built-in kernels implement the interface natively (no Python wrapper on
 # the hot path); register them as virtual subclasses.
 Hasher.register(_core.NativeHasher)
+
+
+class JobLike(Protocol):
+    """What a hasher provider needs to know about a job."""
+
+    height: int
+    algorithm: str  # "name@version" fixed when the job was issued
+
+
+@runtime_checkable
+class HasherProvider(Protocol):
+    """Chooses the hasher for each share; the pool consults it per share.
+
+    The migration controller implements it; a pool with no migration uses
+    :class:`StaticHasherProvider`.
+    """
+
+    def algorithm_for_new_job(self, height: int) -> str:
+        """The "name@version" a job issued now at ``height`` is judged under."""
+        ...
+
+    def hasher_for(self, job: JobLike, worker: str) -> Hasher:
+        """The hasher whose verdict decides a share of ``worker`` for ``job``."""
+        ...
+
+
+class StaticHasherProvider:
+    """One hasher for every job and worker."""
+
+    def __init__(self, hasher: Hasher):
+        self.hasher = hasher
+        self.algorithm = f"{hasher.name}@{hasher.version}"
+
+    def algorithm_for_new_job(self, height: int) -> str:
+        return self.algorithm
+
+    def hasher_for(self, job: JobLike, worker: str) -> Hasher:
+        return self.hasher
