@@ -133,3 +133,16 @@ def world(store):
     pool = store.pools.create("btc-main", btc.id, algo.id, 3333, "bc1qpoolwallet")
     miner = store.miners.get_or_create(user.id, pool.id, "rig1")
     return SimpleNamespace(user=user, btc=btc, algo=algo, pool=pool, miner=miner)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch, tmp_path):
+    """argon2id at its minimum cost in tests (production cost is tested explicitly);
+    CHIMERA_HOME in a temp dir so journals and config never touch the real one."""
+    from argon2 import PasswordHasher
+
+    from chimera_algo.store import users
+
+    monkeypatch.setattr(users, "_PH", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setenv("CHIMERA_HOME", str(tmp_path / "chimera-home"))
+    monkeypatch.delenv("CHIMERA_CONFIG", raising=False)
