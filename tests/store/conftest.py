@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from chimera_algo.store import Store, open_store
 from chimera_algo.store.config import normalize_database_url
@@ -31,7 +32,8 @@ def postgres_server_url() -> str:
 
 
 def _admin(url: str):
-    return create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT")
+    # NullPool: a fresh connection each time, so a server restart in between is harmless.
+    return create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
 class PgDatabases:
