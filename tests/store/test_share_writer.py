@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from chimera_algo.store import NewShare, open_store
 from chimera_algo.store.schema import shares as shares_table
 from chimera_algo.store.share_writer import Journal, ShareWriter
-from tests.conftest import require_service
+from .conftest import require_service
 
 
 def make_share(miner, pool, i=0, **kw) -> NewShare:
@@ -131,7 +131,7 @@ def _fault_server():
 
 def test_survives_postgres_restart_under_load(tmp_path, caplog):
     url, restart = _fault_server()
-    from tests.store.conftest import PgDatabases
+    from .conftest import PgDatabases
 
     dbs = PgDatabases(url)
     db_url = dbs.create("fault")
