@@ -108,6 +108,13 @@ void pbkdf2_finish(const HmacKey& key, const uint32_t B[32], uint8_t out[32]) {
     for (int i = 0; i < 8; ++i) store_be32(out + 4 * i, t[i]);
 }
 
+void finish_scan_lane(const HmacKey& key, const uint32_t B[32], const uint8_t* target,
+                      uint32_t nonce, NonceList& hits) {
+    uint8_t digest[32];
+    pbkdf2_finish(key, B, digest);
+    if (le256_leq(digest, target)) hits.push_back(nonce);
+}
+
 uint8_t* thread_scratch(size_t bytes) {
     // Huge-page alignment lets the kernel back the 2 MiB of a 16-lane
     // scratchpad with one TLB entry (random reads in ROMix's second loop).

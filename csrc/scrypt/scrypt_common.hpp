@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/kernel.hpp"
+
 namespace chimera::scrypt {
 
 constexpr uint32_t kN = 1024;                       // CPU/memory cost
@@ -36,6 +38,12 @@ void pbkdf2_expand(const HmacKey& key, const uint8_t* salt, size_t len, uint32_t
 
 // DK = PBKDF2-HMAC-SHA256(P, S = B', c = 1, dkLen = 32), B' as 32 words.
 void pbkdf2_finish(const HmacKey& key, const uint32_t B[32], uint8_t out[32]);
+
+// Scan epilogue: the digest of B' and, when it is <= target (32 bytes LE),
+// `nonce` appended to hits. Out of line so that the vector's growth code is
+// never instantiated in (and taken by the linker from) a SIMD-flagged unit.
+void finish_scan_lane(const HmacKey& key, const uint32_t B[32], const uint8_t* target,
+                      uint32_t nonce, NonceList& hits);
 
 // A 64-byte aligned buffer of at least `bytes`, owned by the calling thread
 // and reused by its later calls: kernels stay reentrant across threads

@@ -8,10 +8,8 @@
 // permutation is applied only on entry and exit; Integerify (word 16) is
 // lane 0 of B1's row a.
 //
-// Ops traits supply V (kPer 128-bit lanes, one hash each), add, xor_,
-// rotl<k>, shuffle<imm> (_mm_shuffle_epi32 in every 128-bit lane),
-// load_rows/store_rows (16-byte row r of each hash's block at ptr[h] + 16 r)
-// and integerify (word 0 of each lane). Anonymous namespace: compiled per
+// Ops traits supply V (128-bit), add, xor_, rotl<k>, shuffle<imm>
+// (_mm_shuffle_epi32), aligned load/store and low32 (lane 0). Anonymous namespace: compiled per
 // translation unit with that unit's flags.
 #pragma once
 
@@ -34,6 +32,8 @@ CHIMERA_SCRYPT_INLINE void salsa_diag(typename O::V (*s)[8], int off) {
     for (int k = 0; k < K; ++k) {
         a[k] = s[k][off]; b[k] = s[k][off + 1]; c[k] = s[k][off + 2]; d[k] = s[k][off + 3];
     }
+    // Unrolled: a rolled loop makes GCC spill the state at every iteration.
+#pragma GCC unroll 4
     for (int round = 0; round < 8; round += 2) {
         // Column round.
         for (int k = 0; k < K; ++k) b[k] = O::xor_(b[k], O::template rotl<7>(O::add(a[k], d[k])));
@@ -75,55 +75,37 @@ CHIMERA_SCRYPT_INLINE void block_mix_diag(typename O::V (*s)[8]) {
     salsa_diag<O, K>(s, 4);
 }
 
-// ROMix for K vectors of O::kPer hashes each (one hash per 128-bit lane);
-// scratch K * kPer * 128 KiB, V[i] of all hashes contiguous, each hash's
-// block contiguous.
+// ROMix for K hashes; scratch K * 128 KiB, V[i] of the K hashes contiguous.
 template <typename O, int K>
 void romix_diag(uint32_t (*X)[kBlockWords], uint8_t* scratch) {
     using V = typename O::V;
-    constexpr int P = O::kPer;
-    constexpr size_t G = size_t(K) * P;  // hashes in flight
     V s[K][8];
-    {
-        alignas(16) uint32_t p[G][kBlockWords];
-        for (size_t g = 0; g < G; ++g)
-            for (int h = 0; h < 2; ++h)
-                for (int i = 0; i < 16; ++i) p[g][16 * h + i] = X[g][16 * h + kDiagOrder[i]];
-        for (int k = 0; k < K; ++k) {
-            const uint8_t* src[P];
-            for (int h = 0; h < P; ++h) src[h] = reinterpret_cast<const uint8_t*>(p[k * P + h]);
-            for (int r = 0; r < 8; ++r) s[k][r] = O::load_rows(src, r);
-        }
-    }
-    for (uint32_t i = 0; i < kN; ++i) {
-        uint8_t* v = scratch + size_t(i) * G * kBlockBytes;
-        for (int k = 0; k < K; ++k) {
-            uint8_t* dst[P];
-            for (int h = 0; h < P; ++h) dst[h] = v + kBlockBytes * (k * P + h);
-            for (int r = 0; r < 8; ++r) O::store_rows(dst, r, s[k][r]);
-        }
-        block_mix_diag<O, K>(s);
-    }
-    for (uint32_t i = 0; i < kN; ++i) {
-        for (int k = 0; k < K; ++k) {
-            uint32_t j[P];
-            O::integerify(s[k][4], j);
-            const uint8_t* src[P];
-            for (int h = 0; h < P; ++h)
-                src[h] = scratch + (size_t(j[h] & (kN - 1)) * G + k * P + h) * kBlockBytes;
-            for (int r = 0; r < 8; ++r) s[k][r] = O::xor_(s[k][r], O::load_rows(src, r));
-        }
-        block_mix_diag<O, K>(s);
-    }
-    alignas(16) uint32_t p[G][kBlockWords];
     for (int k = 0; k < K; ++k) {
-        uint8_t* dst[P];
-        for (int h = 0; h < P; ++h) dst[h] = reinterpret_cast<uint8_t*>(p[k * P + h]);
-        for (int r = 0; r < 8; ++r) O::store_rows(dst, r, s[k][r]);
-    }
-    for (size_t g = 0; g < G; ++g)
+        alignas(16) uint32_t p[kBlockWords];
         for (int h = 0; h < 2; ++h)
-            for (int i = 0; i < 16; ++i) X[g][16 * h + kDiagOrder[i]] = p[g][16 * h + i];
+            for (int i = 0; i < 16; ++i) p[16 * h + i] = X[k][16 * h + kDiagOrder[i]];
+        for (int r = 0; r < 8; ++r) s[k][r] = O::load(p + 4 * r);
+    }
+    for (uint32_t i = 0; i < kN; ++i) {
+        uint8_t* v = scratch + size_t(i) * K * kBlockBytes;
+        for (int k = 0; k < K; ++k)
+            for (int r = 0; r < 8; ++r) O::store(v + kBlockBytes * k + 16 * r, s[k][r]);
+        block_mix_diag<O, K>(s);
+    }
+    for (uint32_t i = 0; i < kN; ++i) {
+        for (int k = 0; k < K; ++k) {
+            const uint32_t j = O::low32(s[k][4]) & (kN - 1);
+            const uint8_t* v = scratch + (size_t(j) * K + k) * kBlockBytes;
+            for (int r = 0; r < 8; ++r) s[k][r] = O::xor_(s[k][r], O::load(v + 16 * r));
+        }
+        block_mix_diag<O, K>(s);
+    }
+    for (int k = 0; k < K; ++k) {
+        alignas(16) uint32_t p[kBlockWords];
+        for (int r = 0; r < 8; ++r) O::store(p + 4 * r, s[k][r]);
+        for (int h = 0; h < 2; ++h)
+            for (int i = 0; i < 16; ++i) X[k][16 * h + kDiagOrder[i]] = p[16 * h + i];
+    }
 }
 
 }  // namespace

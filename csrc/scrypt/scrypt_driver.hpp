@@ -1,6 +1,9 @@
-// hash_many and scan for a ROMix that runs `Lanes` hashes at once: PBKDF2
-// per lane on either side, unused lanes of the last group padded (their
-// results are discarded). Anonymous namespace: instantiated per variant TU.
+// hash_many, hash and scan on top of ROMix kernels that run several hashes
+// at once. A variant lists its kernels ("stages") widest first with the
+// measured time of one pass; full groups go through the widest, and the
+// remainder (fewer items than its lanes) through the cheapest mix of passes,
+// unused lanes padded and discarded. PBKDF2 runs per lane on either side.
+// Anonymous namespace: instantiated per variant translation unit.
 #pragma once
 
 #include <cstddef>
@@ -16,55 +19,104 @@ namespace {
 
 using RomixFn = void (*)(uint32_t (*X)[kBlockWords], uint8_t* scratch);
 
-template <size_t Lanes, RomixFn Romix>
-void hash_many_lanes(const uint8_t* in, size_t item, size_t n, uint8_t* out) {
-    if (n == 0) return;
-    uint8_t* scratch = thread_scratch(Lanes * kScratchPerHash);
-    alignas(64) uint32_t X[Lanes][kBlockWords];
-    HmacKey keys[Lanes];
-    for (size_t base = 0; base < n; base += Lanes) {
-        const size_t m = n - base < Lanes ? n - base : Lanes;
-        for (size_t l = 0; l < m; ++l) {
-            const uint8_t* p = in + (base + l) * item;
-            hmac_key(p, item, keys[l]);
-            pbkdf2_expand(keys[l], p, item, X[l]);
+struct Stage {
+    size_t lanes;     // hashes per pass, <= kMaxLanes; stages[0] has the most
+    RomixFn romix;    // scratch: lanes * kScratchPerHash bytes
+    float pass_cost;  // relative time of one pass (lanes / measured rate)
+};
+
+constexpr size_t kMaxLanes = 16;
+
+// The stage to run first for `rem` < stages[0].lanes items: the cheapest
+// sequence of padded passes covering `rem`, by dynamic programming.
+inline size_t first_stage_for(const Stage* stages, size_t count, size_t rem) {
+    float best[kMaxLanes + 1];
+    size_t first[kMaxLanes + 1];
+    best[0] = 0;
+    for (size_t r = 1; r <= rem; ++r) {
+        best[r] = 1e30f;
+        for (size_t k = 0; k < count; ++k) {
+            const size_t covered = stages[k].lanes < r ? stages[k].lanes : r;
+            const float c = stages[k].pass_cost + best[r - covered];
+            if (c < best[r]) {
+                best[r] = c;
+                first[r] = k;
+            }
         }
-        for (size_t l = m; l < Lanes; ++l) std::memcpy(X[l], X[0], sizeof X[0]);
-        Romix(X, scratch);
-        for (size_t l = 0; l < m; ++l) pbkdf2_finish(keys[l], X[l], out + (base + l) * 32);
+    }
+    return first[rem];
+}
+
+// For items [0, n): fill(i, X, key) prepares item i, drain(i, X, key)
+// finishes it after ROMix.
+template <typename Fill, typename Drain>
+void run_passes(const Stage* stages, size_t count, uint64_t n, Fill fill, Drain drain) {
+    if (n == 0) return;
+    uint8_t* scratch = thread_scratch(stages[0].lanes * kScratchPerHash);
+    alignas(64) uint32_t X[kMaxLanes][kBlockWords];
+    HmacKey keys[kMaxLanes];
+    for (uint64_t done = 0; done < n;) {
+        const uint64_t rem = n - done;
+        const Stage& st = rem >= stages[0].lanes
+                              ? stages[0]
+                              : stages[first_stage_for(stages, count, size_t(rem))];
+        const size_t m = rem < st.lanes ? size_t(rem) : st.lanes;
+        for (size_t l = 0; l < m; ++l) fill(done + l, X[l], keys[l]);
+        for (size_t l = m; l < st.lanes; ++l) std::memcpy(X[l], X[0], sizeof X[0]);
+        st.romix(X, scratch);
+        for (size_t l = 0; l < m; ++l) drain(done + l, X[l], keys[l]);
+        done += m;
     }
 }
 
-template <size_t Lanes, RomixFn Romix>
-void scan_lanes(const uint8_t* header, uint32_t start, uint64_t count, const uint8_t* target,
-                NonceList& hits) {
-    if (count == 0) return;
-    uint8_t* scratch = thread_scratch(Lanes * kScratchPerHash);
-    // Bytes 0..64 are the same for every nonce: their SHA-256 state (first
-    // block of the HMAC key hash) is computed once.
+inline void hash_many_with(const Stage* stages, size_t count, const uint8_t* in, size_t item,
+                           size_t n, uint8_t* out) {
+    run_passes(
+        stages, count, n,
+        [&](uint64_t i, uint32_t* X, HmacKey& key) {
+            const uint8_t* p = in + i * item;
+            hmac_key(p, item, key);
+            pbkdf2_expand(key, p, item, X);
+        },
+        [&](uint64_t i, const uint32_t* X, const HmacKey& key) {
+            pbkdf2_finish(key, X, out + 32 * i);
+        });
+}
+
+inline void scan_with(const Stage* stages, size_t count, const uint8_t* header, uint32_t start,
+                      uint64_t n, const uint8_t* target, NonceList& hits) {
+    // Bytes 0..64 are the same for every nonce: the SHA-256 state after
+    // them (first block of the HMAC key hash) is computed once.
     uint32_t first64[8];
     sha256_midstate(header, first64);
-    uint8_t hdr[Lanes][80];
-    for (size_t l = 0; l < Lanes; ++l) std::memcpy(hdr[l], header, 76);
-    alignas(64) uint32_t X[Lanes][kBlockWords];
-    HmacKey keys[Lanes];
-    uint8_t digest[32];
-    for (uint64_t done = 0; done < count; done += Lanes) {
-        const size_t m = count - done < Lanes ? size_t(count - done) : Lanes;
-        for (size_t l = 0; l < Lanes; ++l) {
-            // Nonces wrap modulo 2^32 (uint32_t arithmetic).
-            const uint32_t nonce = start + uint32_t(done) + uint32_t(l < m ? l : 0);
-            store_le32(hdr[l] + 76, nonce);
-            hmac_key(hdr[l], 80, keys[l], first64);
-            pbkdf2_expand(keys[l], hdr[l], 80, X[l]);
-        }
-        Romix(X, scratch);
-        for (size_t l = 0; l < m; ++l) {
-            pbkdf2_finish(keys[l], X[l], digest);
-            if (le256_leq(digest, target)) hits.push_back(start + uint32_t(done) + uint32_t(l));
-        }
-    }
+    uint8_t hdr[80];
+    std::memcpy(hdr, header, 76);
+    run_passes(
+        stages, count, n,
+        [&](uint64_t i, uint32_t* X, HmacKey& key) {
+            store_le32(hdr + 76, start + uint32_t(i));  // wraps modulo 2^32
+            hmac_key(hdr, 80, key, first64);
+            pbkdf2_expand(key, hdr, 80, X);
+        },
+        [&](uint64_t i, const uint32_t* X, const HmacKey& key) {
+            finish_scan_lane(key, X, target, start + uint32_t(i), hits);
+        });
 }
+
+// The three Kernel entry points for a variant's stage table.
+template <const Stage* Stages, size_t Count>
+struct Entry {
+    static void hash(const uint8_t* in, size_t len, uint8_t* out) {
+        hash_many_with(Stages, Count, in, len, 1, out);
+    }
+    static void hash_many(const uint8_t* in, size_t item, size_t n, uint8_t* out) {
+        hash_many_with(Stages, Count, in, item, n, out);
+    }
+    static void scan(const uint8_t* header, uint32_t start, uint64_t n, const uint8_t* target,
+                     NonceList& hits) {
+        scan_with(Stages, Count, header, start, n, target, hits);
+    }
+};
 
 }  // namespace
 }  // namespace chimera::scrypt

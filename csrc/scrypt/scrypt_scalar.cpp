@@ -31,14 +31,13 @@ struct ScalarLane {
     static void index(V x16, uint32_t* j) { j[0] = x16 & (kN - 1); }
 };
 
-void romix1(uint32_t (*X)[kBlockWords], uint8_t* scratch) { romix_sliced<ScalarLane>(X, scratch); }
+void romix1(uint32_t (*X)[kBlockWords], uint8_t* s) { romix_sliced<ScalarLane>(X, s); }
 
-void hash(const uint8_t* in, size_t len, uint8_t* out) { hash_many_lanes<1, romix1>(in, len, 1, out); }
+constexpr Stage kStages[] = {{1, romix1, 1.0f}};
+using E = Entry<kStages, 1>;
 
 }  // namespace
 
-extern const Kernel scrypt_scalar = {
-    "scrypt", "scalar", 0, 32, hash, hash_many_lanes<1, romix1>, scan_lanes<1, romix1>,
-};
+extern const Kernel scrypt_scalar = {"scrypt", "scalar", 0, 32, E::hash, E::hash_many, E::scan};
 
 }  // namespace chimera::scrypt
