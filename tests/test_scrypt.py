@@ -59,6 +59,14 @@ def test_scalar_and_registry():
     assert h.isa == SUPPORTED[0]
 
 
+@pytest.mark.parametrize("isa", SUPPORTED)
+def test_chimera_isa_forces_variant(monkeypatch, isa):
+    monkeypatch.setenv("CHIMERA_ISA", isa)
+    h = chimera_algo.get_hasher("scrypt")
+    assert h.isa == isa
+    assert h.hash(LITECOIN_GENESIS)[::-1].hex() == LITECOIN_GENESIS_POW
+
+
 def test_oracle_matches_rfc7914_vector():
     # RFC 7914 section 12, first vector: P = "", S = "", N = 16, r = 1, p = 1.
     expected = (

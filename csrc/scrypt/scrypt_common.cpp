@@ -118,7 +118,7 @@ void finish_scan_lane(const HmacKey& key, const uint32_t B[32], const uint8_t* t
 uint8_t* thread_scratch(size_t bytes) {
     // Huge-page alignment lets the kernel back the 2 MiB of a 16-lane
     // scratchpad with one TLB entry (random reads in ROMix's second loop).
-    constexpr size_t kAlign = size_t(2) << 20;
+    constexpr size_t kHugePage = size_t(2) << 20;
     struct Buffer {
         uint8_t* data = nullptr;
         size_t size = 0;
@@ -129,11 +129,12 @@ uint8_t* thread_scratch(size_t bytes) {
         std::free(buf.data);
         buf.data = nullptr;
         buf.size = 0;
-        const size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
-        void* p = std::aligned_alloc(kAlign, rounded);
+        const size_t align = bytes >= kHugePage ? kHugePage : 4096;
+        const size_t rounded = (bytes + align - 1) / align * align;
+        void* p = std::aligned_alloc(align, rounded);
         if (!p) throw std::bad_alloc();
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-        madvise(p, rounded, MADV_HUGEPAGE);  // advisory; failure only costs TLB misses
+        if (align == kHugePage) madvise(p, rounded, MADV_HUGEPAGE);  // advisory only
 #endif
         buf.data = static_cast<uint8_t*>(p);
         buf.size = rounded;

@@ -9,8 +9,8 @@
 // lane 0 of B1's row a.
 //
 // Ops traits supply V (128-bit), add, xor_, rotl<k>, shuffle<imm>
-// (_mm_shuffle_epi32), aligned load/store and low32 (lane 0). Anonymous namespace: compiled per
-// translation unit with that unit's flags.
+// (_mm_shuffle_epi32), aligned load/store and low32 (lane 0). Anonymous
+// namespace: compiled per translation unit with that unit's flags.
 #pragma once
 
 #include <cstddef>
@@ -32,7 +32,7 @@ CHIMERA_SCRYPT_INLINE void salsa_diag(typename O::V (*s)[8], int off) {
     for (int k = 0; k < K; ++k) {
         a[k] = s[k][off]; b[k] = s[k][off + 1]; c[k] = s[k][off + 2]; d[k] = s[k][off + 3];
     }
-    // Unrolled: a rolled loop makes GCC spill the state at every iteration.
+    // Unrolled: GCC spilled the state at every iteration of the rolled loop.
 #pragma GCC unroll 4
     for (int round = 0; round < 8; round += 2) {
         // Column round.

@@ -52,7 +52,6 @@ inline size_t first_stage_for(const Stage* stages, size_t count, size_t rem) {
 template <typename Fill, typename Drain>
 void run_passes(const Stage* stages, size_t count, uint64_t n, Fill fill, Drain drain) {
     if (n == 0) return;
-    uint8_t* scratch = thread_scratch(stages[0].lanes * kScratchPerHash);
     alignas(64) uint32_t X[kMaxLanes][kBlockWords];
     HmacKey keys[kMaxLanes];
     for (uint64_t done = 0; done < n;) {
@@ -61,6 +60,9 @@ void run_passes(const Stage* stages, size_t count, uint64_t n, Fill fill, Drain 
                               ? stages[0]
                               : stages[first_stage_for(stages, count, size_t(rem))];
         const size_t m = rem < st.lanes ? size_t(rem) : st.lanes;
+        // Sized by the stage, not the variant: a thread that only calls
+        // hash() keeps 128 KiB, not 2 MiB.
+        uint8_t* scratch = thread_scratch(st.lanes * kScratchPerHash);
         for (size_t l = 0; l < m; ++l) fill(done + l, X[l], keys[l]);
         for (size_t l = m; l < st.lanes; ++l) std::memcpy(X[l], X[0], sizeof X[0]);
         st.romix(X, scratch);

@@ -36,7 +36,7 @@ CHIMERA_SCRYPT_INLINE void salsa20_8(typename T::V* x) {
     using V = typename T::V;
     V t[16];
     for (int i = 0; i < 16; ++i) t[i] = x[i];
-    // Unrolled: a rolled loop makes GCC spill the state at every iteration.
+    // Unrolled: GCC spilled the state at every iteration of the rolled loop.
 #pragma GCC unroll 4
     for (int round = 0; round < 8; round += 2) {
         // Columns.
