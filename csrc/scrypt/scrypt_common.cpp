@@ -82,7 +82,7 @@ void pbkdf2_expand(const HmacKey& key, const uint8_t* salt, size_t len, uint32_t
     for (; off + 64 <= len; off += 64) compress_scalar(salted, salt + off);
     const size_t rem = len - off;
     uint8_t tail[68];
-    std::memcpy(tail, salt + off, rem);
+    if (rem) std::memcpy(tail, salt + off, rem);  // salt may be null when len == 0
     for (uint32_t i = 1; i <= 4; ++i) {
         store_be32(tail + rem, i);
         uint32_t inner[8], t[8];
