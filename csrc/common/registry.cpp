@@ -6,6 +6,7 @@ namespace chimera {
 
 // Each algorithm directory defines its variant list (best first).
 const std::vector<const Kernel*>& sha256d_variants();
+const std::vector<const Kernel*>& blake3_variants();
 
 namespace {
 
@@ -17,6 +18,7 @@ struct Entry {
 // Registration order is the order chimera_algo.algorithms() reports.
 const Entry kAlgorithms[] = {
     {"sha256d", sha256d_variants},
+    {"blake3", blake3_variants},
 };
 
 }  // namespace

@@ -1,0 +1,60 @@
+// blake3, 16 lanes of AVX-512 (built with -mavx512f -mavx512vl; vprord does
+// every rotation in one instruction).
+#include <immintrin.h>
+
+#include "blake3/blake3_lanes.hpp"
+#include "common/cpu.hpp"
+
+namespace chimera::blake3 {
+namespace {
+
+struct Avx512 {
+    static constexpr int N = 16;
+    using T = __m512i;
+
+    static T set1(uint32_t x) { return _mm512_set1_epi32(int(x)); }
+    static T loadu(const uint32_t* p) { return _mm512_loadu_si512(p); }
+    static void storeu(uint32_t* p, T x) { _mm512_storeu_si512(p, x); }
+    static T add(T a, T b) { return _mm512_add_epi32(a, b); }
+    static T xor_(T a, T b) { return _mm512_xor_si512(a, b); }
+    static T rot16(T x) { return _mm512_ror_epi32(x, 16); }
+    static T rot12(T x) { return _mm512_ror_epi32(x, 12); }
+    static T rot8(T x) { return _mm512_ror_epi32(x, 8); }
+    static T rot7(T x) { return _mm512_ror_epi32(x, 7); }
+
+    // 16x16 word transpose in two steps: 4x4 word transposes inside each
+    // 128-bit quarter, then a 4x4 transpose of the quarters themselves.
+    static void load_msg(const uint8_t* const p[N], T m[16]) {
+        T t[4][4];  // t[g][j] quarter q lane i = lane 4g+i word 4q+j
+        for (int g = 0; g < 4; ++g) {
+            T r[4];
+            for (int i = 0; i < 4; ++i) r[i] = _mm512_loadu_si512(p[4 * g + i]);
+            const T u0 = _mm512_unpacklo_epi32(r[0], r[1]), u1 = _mm512_unpackhi_epi32(r[0], r[1]);
+            const T u2 = _mm512_unpacklo_epi32(r[2], r[3]), u3 = _mm512_unpackhi_epi32(r[2], r[3]);
+            t[g][0] = _mm512_unpacklo_epi64(u0, u2);
+            t[g][1] = _mm512_unpackhi_epi64(u0, u2);
+            t[g][2] = _mm512_unpacklo_epi64(u1, u3);
+            t[g][3] = _mm512_unpackhi_epi64(u1, u3);
+        }
+        for (int j = 0; j < 4; ++j) {
+            const T a = _mm512_shuffle_i32x4(t[0][j], t[1][j], 0x44);  // q0 q1 of groups 0, 1
+            const T b = _mm512_shuffle_i32x4(t[0][j], t[1][j], 0xEE);  // q2 q3 of groups 0, 1
+            const T c = _mm512_shuffle_i32x4(t[2][j], t[3][j], 0x44);
+            const T d = _mm512_shuffle_i32x4(t[2][j], t[3][j], 0xEE);
+            m[j] = _mm512_shuffle_i32x4(a, c, 0x88);
+            m[4 + j] = _mm512_shuffle_i32x4(a, c, 0xDD);
+            m[8 + j] = _mm512_shuffle_i32x4(b, d, 0x88);
+            m[12 + j] = _mm512_shuffle_i32x4(b, d, 0xDD);
+        }
+    }
+    static uint32_t leq_mask(T a, T b) { return _mm512_cmple_epu32_mask(a, b); }
+};
+
+}  // namespace
+
+extern const Kernel blake3_avx512 = {
+    "blake3", "avx512", cpu::AVX512F | cpu::AVX512VL, kOutLen,
+    hash_lanes<Avx512>, hash_many_lanes<Avx512>, scan_lanes<Avx512>,
+};
+
+}  // namespace chimera::blake3

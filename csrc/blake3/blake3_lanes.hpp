@@ -1,0 +1,208 @@
+// BLAKE3 on N independent inputs at once, one input per SIMD lane.
+//
+// Included only by the SIMD translation units, each of which defines a lane
+// type `L` (in an anonymous namespace, compiled with that unit's flags):
+//   static constexpr int N;                  lanes
+//   using T;                                 vector of N uint32 words
+//   T set1(uint32_t); T loadu(const uint32_t*); void storeu(uint32_t*, T);
+//   T add(T, T); T xor_(T, T); T rot16/rot12/rot8/rot7(T);   (rotate right)
+//   void load_msg(const uint8_t* const p[N], T m[16]);  m[w] lane l = word w of p[l]
+//   uint32_t leq_mask(T a, T b);             bit l set when a[l] <= b[l] (unsigned)
+// Everything below is a template in an anonymous namespace, so each unit gets
+// its own copy built with its own instruction set.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+
+#include "blake3/blake3_common.hpp"
+#include "common/bytes.hpp"
+#include "common/kernel.hpp"
+
+namespace chimera::blake3 {
+namespace {
+
+template <class L>
+inline void g_lanes(typename L::T& a, typename L::T& b, typename L::T& c, typename L::T& d,
+                    typename L::T mx, typename L::T my) {
+    a = L::add(L::add(a, b), mx);
+    d = L::rot16(L::xor_(d, a));
+    c = L::add(c, d);
+    b = L::rot12(L::xor_(b, c));
+    a = L::add(L::add(a, b), my);
+    d = L::rot8(L::xor_(d, a));
+    c = L::add(c, d);
+    b = L::rot7(L::xor_(b, c));
+}
+
+// h[0..8) <- first 8 words of the compression of m under chaining value h.
+template <class L>
+inline void compress_lanes(typename L::T h[8], const typename L::T m[16],
+                           typename L::T counter_lo, typename L::T counter_hi,
+                           uint32_t block_len, uint32_t flags) {
+    using T = typename L::T;
+    T v[16] = {
+        h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
+        L::set1(IV[0]), L::set1(IV[1]), L::set1(IV[2]), L::set1(IV[3]),
+        counter_lo, counter_hi, L::set1(block_len), L::set1(flags),
+    };
+#pragma GCC unroll 7
+    for (int r = 0; r < 7; ++r) {
+        const uint8_t* s = kSchedule[r];
+        g_lanes<L>(v[0], v[4], v[8], v[12], m[s[0]], m[s[1]]);
+        g_lanes<L>(v[1], v[5], v[9], v[13], m[s[2]], m[s[3]]);
+        g_lanes<L>(v[2], v[6], v[10], v[14], m[s[4]], m[s[5]]);
+        g_lanes<L>(v[3], v[7], v[11], v[15], m[s[6]], m[s[7]]);
+        g_lanes<L>(v[0], v[5], v[10], v[15], m[s[8]], m[s[9]]);
+        g_lanes<L>(v[1], v[6], v[11], v[12], m[s[10]], m[s[11]]);
+        g_lanes<L>(v[2], v[7], v[8], v[13], m[s[12]], m[s[13]]);
+        g_lanes<L>(v[3], v[4], v[9], v[14], m[s[14]], m[s[15]]);
+    }
+    for (int i = 0; i < 8; ++i) h[i] = L::xor_(v[i], v[i + 8]);
+}
+
+// Chaining values of N same-length inputs of `len` bytes (<= one chunk):
+// the first block gets `first_flags`, the last `last_flags`, every lane's
+// counter is given. A short last block is zero-padded through a staging copy.
+template <class L>
+inline void blocks_lanes(const uint8_t* const ptr[L::N], size_t len, typename L::T counter_lo,
+                         typename L::T counter_hi, uint32_t first_flags, uint32_t last_flags,
+                         typename L::T h[8]) {
+    for (int i = 0; i < 8; ++i) h[i] = L::set1(IV[i]);
+    const size_t nblocks = len == 0 ? 1 : (len + kBlockLen - 1) / kBlockLen;
+    alignas(64) uint8_t stage[L::N][kBlockLen];
+    for (size_t b = 0; b < nblocks; ++b) {
+        const size_t off = b * kBlockLen;
+        const size_t rem = std::min(kBlockLen, len - off);
+        const uint8_t* p[L::N];
+        if (rem == kBlockLen) {
+            for (int l = 0; l < L::N; ++l) p[l] = ptr[l] + off;
+        } else {
+            for (int l = 0; l < L::N; ++l) {
+                if (rem) std::memcpy(stage[l], ptr[l] + off, rem);
+                std::memset(stage[l] + rem, 0, kBlockLen - rem);
+                p[l] = stage[l];
+            }
+        }
+        typename L::T m[16];
+        L::load_msg(p, m);
+        uint32_t flags = b == 0 ? first_flags : 0;
+        if (b + 1 == nblocks) flags |= last_flags;
+        compress_lanes<L>(h, m, counter_lo, counter_hi, uint32_t(rem), flags);
+    }
+}
+
+// The first `n` lanes of h as 32-byte little-endian outputs, back to back.
+template <class L>
+inline void store_lanes(const typename L::T h[8], size_t n, uint8_t* out) {
+    alignas(64) uint32_t w[8][L::N];
+    for (int i = 0; i < 8; ++i) L::storeu(w[i], h[i]);
+    for (size_t l = 0; l < n; ++l)
+        for (int i = 0; i < 8; ++i) store_le32(out + kOutLen * l + 4 * i, w[i][l]);
+}
+
+// Lanes past the end of a short final group re-read the last real item; their
+// outputs are discarded.
+template <class L>
+inline size_t group_pointers(const uint8_t* in, size_t stride, size_t first, size_t n,
+                             const uint8_t* ptr[L::N]) {
+    const size_t valid = std::min<size_t>(L::N, n - first);
+    for (size_t l = 0; l < size_t(L::N); ++l)
+        ptr[l] = in + (first + std::min(l, valid - 1)) * stride;
+    return valid;
+}
+
+template <class L>
+void chunks_lanes(const uint8_t* in, size_t n, uint64_t counter0, uint8_t* cvs) {
+    for (size_t i = 0; i < n; i += L::N) {
+        const uint8_t* ptr[L::N];
+        const size_t valid = group_pointers<L>(in, kChunkLen, i, n, ptr);
+        alignas(64) uint32_t lo[L::N], hi[L::N];
+        for (int l = 0; l < L::N; ++l) {
+            const uint64_t c = counter0 + i + l;
+            lo[l] = uint32_t(c);
+            hi[l] = uint32_t(c >> 32);
+        }
+        typename L::T h[8];
+        blocks_lanes<L>(ptr, kChunkLen, L::loadu(lo), L::loadu(hi), CHUNK_START, CHUNK_END, h);
+        store_lanes<L>(h, valid, cvs + kOutLen * i);
+    }
+}
+
+template <class L>
+void parents_lanes(const uint8_t* in, size_t n, uint8_t* cvs) {
+    const typename L::T zero = L::set1(0);
+    for (size_t i = 0; i < n; i += L::N) {
+        const uint8_t* ptr[L::N];
+        const size_t valid = group_pointers<L>(in, 2 * kOutLen, i, n, ptr);
+        typename L::T h[8];
+        blocks_lanes<L>(ptr, kBlockLen, zero, zero, PARENT, 0, h);
+        store_lanes<L>(h, valid, cvs + kOutLen * i);
+    }
+}
+
+template <class L>
+inline constexpr TreeOps kLaneTree = {chunks_lanes<L>, parents_lanes<L>};
+
+template <class L>
+void hash_lanes(const uint8_t* in, size_t len, uint8_t* out) {
+    hash(in, len, out, kLaneTree<L>);
+}
+
+// Items that fit in one chunk run in lockstep, one per lane, each its own
+// root chunk; longer items are hashed one by one with lanes across chunks.
+template <class L>
+void hash_many_lanes(const uint8_t* in, size_t item_size, size_t n, uint8_t* out) {
+    if (item_size > kChunkLen) {
+        for (size_t i = 0; i < n; ++i) hash_lanes<L>(in + i * item_size, item_size, out + kOutLen * i);
+        return;
+    }
+    const typename L::T zero = L::set1(0);
+    for (size_t i = 0; i < n; i += L::N) {
+        const uint8_t* ptr[L::N];
+        const size_t valid = group_pointers<L>(in, item_size, i, n, ptr);
+        typename L::T h[8];
+        blocks_lanes<L>(ptr, item_size, zero, zero, CHUNK_START, CHUNK_END | ROOT, h);
+        store_lanes<L>(h, valid, out + kOutLen * i);
+    }
+}
+
+// One lane per nonce: only the second header block (bytes 64..80, nonce in
+// word 3) is compressed per nonce, from the shared first-block midstate.
+// Lanes whose top digest word exceeds the target's are rejected before the
+// digest is ever stored.
+template <class L>
+void scan_lanes(const uint8_t* header, uint32_t start, uint64_t count, const uint8_t* target,
+                NonceList& hits) {
+    using T = typename L::T;
+    uint32_t mid[8];
+    header_midstate(header, mid);
+    T h0[8];
+    for (int i = 0; i < 8; ++i) h0[i] = L::set1(mid[i]);
+    const T zero = L::set1(0);
+    T m[16];
+    for (int w = 0; w < 16; ++w) m[w] = zero;
+    for (int w = 0; w < 3; ++w) m[w] = L::set1(load_le32(header + 64 + 4 * w));
+    alignas(64) uint32_t idx[L::N];
+    for (int l = 0; l < L::N; ++l) idx[l] = uint32_t(l);
+    const T lane = L::loadu(idx);
+    const T top = L::set1(load_le32(target + 28));
+    for (uint64_t i = 0; i < count; i += L::N) {
+        const uint32_t base = start + uint32_t(i);  // wraps modulo 2^32 by design
+        m[3] = L::add(L::set1(base), lane);
+        T h[8];
+        for (int k = 0; k < 8; ++k) h[k] = h0[k];
+        compress_lanes<L>(h, m, zero, zero, kHeaderTailLen, kHeaderTailFlags);
+        uint32_t mask = L::leq_mask(h[7], top);
+        if (count - i < uint64_t(L::N)) mask &= (1u << (count - i)) - 1;
+        if (!mask) continue;
+        uint8_t digests[L::N * kOutLen];
+        store_lanes<L>(h, L::N, digests);
+        for (int l = 0; l < L::N; ++l)
+            if ((mask >> l & 1) && le256_leq(digests + kOutLen * l, target))
+                hits.push_back(base + uint32_t(l));
+    }
+}
+
+}  // namespace
+}  // namespace chimera::blake3

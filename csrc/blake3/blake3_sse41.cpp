@@ -1,0 +1,57 @@
+// blake3, 4 lanes of SSE4.1 (built with -msse4.1; SSSE3 byte shuffles do the
+// 16- and 8-bit rotations).
+#include <immintrin.h>
+
+#include "blake3/blake3_lanes.hpp"
+#include "common/cpu.hpp"
+
+namespace chimera::blake3 {
+namespace {
+
+struct Sse41 {
+    static constexpr int N = 4;
+    using T = __m128i;
+
+    static T set1(uint32_t x) { return _mm_set1_epi32(int(x)); }
+    static T loadu(const uint32_t* p) { return _mm_loadu_si128(reinterpret_cast<const T*>(p)); }
+    static void storeu(uint32_t* p, T x) { _mm_storeu_si128(reinterpret_cast<T*>(p), x); }
+    static T add(T a, T b) { return _mm_add_epi32(a, b); }
+    static T xor_(T a, T b) { return _mm_xor_si128(a, b); }
+    static T rot16(T x) {
+        return _mm_shuffle_epi8(x, _mm_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+    }
+    static T rot8(T x) {
+        return _mm_shuffle_epi8(x, _mm_setr_epi8(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12));
+    }
+    static T rot12(T x) { return _mm_or_si128(_mm_srli_epi32(x, 12), _mm_slli_epi32(x, 20)); }
+    static T rot7(T x) { return _mm_or_si128(_mm_srli_epi32(x, 7), _mm_slli_epi32(x, 25)); }
+
+    // 4x4 transpose of 32-bit words: out[j] lane l = in[l] word j.
+    static void transpose4(const T r[4], T out[4]) {
+        const T u0 = _mm_unpacklo_epi32(r[0], r[1]), u1 = _mm_unpackhi_epi32(r[0], r[1]);
+        const T u2 = _mm_unpacklo_epi32(r[2], r[3]), u3 = _mm_unpackhi_epi32(r[2], r[3]);
+        out[0] = _mm_unpacklo_epi64(u0, u2);
+        out[1] = _mm_unpackhi_epi64(u0, u2);
+        out[2] = _mm_unpacklo_epi64(u1, u3);
+        out[3] = _mm_unpackhi_epi64(u1, u3);
+    }
+    static void load_msg(const uint8_t* const p[N], T m[16]) {
+        for (int k = 0; k < 4; ++k) {
+            T r[4];
+            for (int l = 0; l < 4; ++l) r[l] = _mm_loadu_si128(reinterpret_cast<const T*>(p[l] + 16 * k));
+            transpose4(r, m + 4 * k);
+        }
+    }
+    static uint32_t leq_mask(T a, T b) {
+        return uint32_t(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(_mm_min_epu32(a, b), a))));
+    }
+};
+
+}  // namespace
+
+extern const Kernel blake3_sse41 = {
+    "blake3", "sse41", cpu::SSSE3 | cpu::SSE41, kOutLen,
+    hash_lanes<Sse41>, hash_many_lanes<Sse41>, scan_lanes<Sse41>,
+};
+
+}  // namespace chimera::blake3
