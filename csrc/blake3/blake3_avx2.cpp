@@ -36,16 +36,51 @@ struct Avx2 {
         out[2] = _mm256_unpacklo_epi64(u1, u3);
         out[3] = _mm256_unpackhi_epi64(u1, u3);
     }
-    static void load_msg(const uint8_t* const p[N], T m[16]) {
+    // Lanes (elements) i < n all ones: the mask of a VPMASKMOVD load, which
+    // neither reads nor faults on the masked-off words.
+    static T first_words(int n) {
+        return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    static void load_msg(const uint8_t* const p[N], int nwords, T m[16]) {
+        const T zero = _mm256_setzero_si256();
+        if (nwords <= 4) {
+            // Only words 0..3 exist (the 80-byte header's second block):
+            // x[g] holds lanes g and 4+g, one 128-bit load each.
+            const __m128i mask = _mm256_castsi256_si128(first_words(nwords));
+            T x[4];
+            for (int g = 0; g < 4; ++g)
+                x[g] = _mm256_set_m128i(_mm_maskload_epi32(reinterpret_cast<const int*>(p[4 + g]), mask),
+                                        _mm_maskload_epi32(reinterpret_cast<const int*>(p[g]), mask));
+            transpose4x2(x, m);
+            for (int w = 4; w < 16; ++w) m[w] = zero;
+            return;
+        }
         for (int k = 0; k < 2; ++k) {  // words 8k..8k+8 of every lane
+            const int n = std::clamp(nwords - 8 * k, 0, 8);
             T r[8], lo[4], hi[4];
-            for (int l = 0; l < 8; ++l) r[l] = _mm256_loadu_si256(reinterpret_cast<const T*>(p[l] + 32 * k));
+            if (n == 8) {
+                for (int l = 0; l < 8; ++l) r[l] = _mm256_loadu_si256(reinterpret_cast<const T*>(p[l] + 32 * k));
+            } else {
+                const T mask = first_words(n);
+                for (int l = 0; l < 8; ++l)
+                    r[l] = _mm256_maskload_epi32(reinterpret_cast<const int*>(p[l] + 32 * k), mask);
+            }
             transpose4x2(r, lo);      // lanes 0..3
             transpose4x2(r + 4, hi);  // lanes 4..7
             for (int j = 0; j < 4; ++j) {
                 m[8 * k + j] = _mm256_permute2x128_si256(lo[j], hi[j], 0x20);
                 m[8 * k + 4 + j] = _mm256_permute2x128_si256(lo[j], hi[j], 0x31);
             }
+        }
+    }
+    static void store_rows(const T h[8], uint8_t* out) {
+        T lo[4], hi[4];  // lo[j] half q = words 0..3 of lane 4q+j, hi[j] words 4..7
+        transpose4x2(h, lo);
+        transpose4x2(h + 4, hi);
+        for (int j = 0; j < 4; ++j) {
+            _mm256_storeu_si256(reinterpret_cast<T*>(out + 32 * j), _mm256_permute2x128_si256(lo[j], hi[j], 0x20));
+            _mm256_storeu_si256(reinterpret_cast<T*>(out + 32 * (4 + j)),
+                                _mm256_permute2x128_si256(lo[j], hi[j], 0x31));
         }
     }
     static uint32_t leq_mask(T a, T b) {

@@ -6,7 +6,10 @@
 //   using T;                                 vector of N uint32 words
 //   T set1(uint32_t); T loadu(const uint32_t*); void storeu(uint32_t*, T);
 //   T add(T, T); T xor_(T, T); T rot16/rot12/rot8/rot7(T);   (rotate right)
-//   void load_msg(const uint8_t* const p[N], T m[16]);  m[w] lane l = word w of p[l]
+//   void load_msg(const uint8_t* const p[N], int nwords, T m[16]);
+//       m[w] lane l = word w of p[l] for w < nwords (1..16), 0 beyond; reads
+//       only the first 4*nwords bytes of each p[l]
+//   void store_rows(const T h[8], uint8_t* out);   lane l's 8 words to out + 32 l
 //   uint32_t leq_mask(T a, T b);             bit l set when a[l] <= b[l] (unsigned)
 // Everything below is a template in an anonymous namespace, so each unit gets
 // its own copy built with its own instruction set.
@@ -63,29 +66,32 @@ inline void compress_lanes(typename L::T h[8], const typename L::T m[16],
 
 // Chaining values of N same-length inputs of `len` bytes (<= one chunk):
 // the first block gets `first_flags`, the last `last_flags`, every lane's
-// counter is given. A short last block is zero-padded through a staging copy.
+// counter is given. A short last block is read word by word, zero-filled by
+// the loads; only a length that is not a multiple of 4 goes through a
+// zero-padded staging copy.
 template <class L>
 inline void blocks_lanes(const uint8_t* const ptr[L::N], size_t len, typename L::T counter_lo,
                          typename L::T counter_hi, uint32_t first_flags, uint32_t last_flags,
                          typename L::T h[8]) {
     for (int i = 0; i < 8; ++i) h[i] = L::set1(IV[i]);
     const size_t nblocks = len == 0 ? 1 : (len + kBlockLen - 1) / kBlockLen;
-    alignas(64) uint8_t stage[L::N][kBlockLen];
     for (size_t b = 0; b < nblocks; ++b) {
         const size_t off = b * kBlockLen;
         const size_t rem = std::min(kBlockLen, len - off);
+        typename L::T m[16];
         const uint8_t* p[L::N];
-        if (rem == kBlockLen) {
+        if (rem % 4 == 0 && rem != 0) {
             for (int l = 0; l < L::N; ++l) p[l] = ptr[l] + off;
+            L::load_msg(p, int(rem / 4), m);
         } else {
+            alignas(64) uint8_t stage[L::N][kBlockLen];
             for (int l = 0; l < L::N; ++l) {
                 if (rem) std::memcpy(stage[l], ptr[l] + off, rem);
                 std::memset(stage[l] + rem, 0, kBlockLen - rem);
                 p[l] = stage[l];
             }
+            L::load_msg(p, 16, m);
         }
-        typename L::T m[16];
-        L::load_msg(p, m);
         uint32_t flags = b == 0 ? first_flags : 0;
         if (b + 1 == nblocks) flags |= last_flags;
         compress_lanes<L>(h, m, counter_lo, counter_hi, uint32_t(rem), flags);
@@ -95,10 +101,13 @@ inline void blocks_lanes(const uint8_t* const ptr[L::N], size_t len, typename L:
 // The first `n` lanes of h as 32-byte little-endian outputs, back to back.
 template <class L>
 inline void store_lanes(const typename L::T h[8], size_t n, uint8_t* out) {
-    alignas(64) uint32_t w[8][L::N];
-    for (int i = 0; i < 8; ++i) L::storeu(w[i], h[i]);
-    for (size_t l = 0; l < n; ++l)
-        for (int i = 0; i < 8; ++i) store_le32(out + kOutLen * l + 4 * i, w[i][l]);
+    if (n == size_t(L::N)) {
+        L::store_rows(h, out);
+        return;
+    }
+    alignas(64) uint8_t rows[L::N * kOutLen];
+    L::store_rows(h, rows);
+    std::memcpy(out, rows, n * kOutLen);
 }
 
 // Lanes past the end of a short final group re-read the last real item; their

@@ -35,11 +35,32 @@ struct Sse41 {
         out[2] = _mm_unpacklo_epi64(u1, u3);
         out[3] = _mm_unpackhi_epi64(u1, u3);
     }
-    static void load_msg(const uint8_t* const p[N], T m[16]) {
-        for (int k = 0; k < 4; ++k) {
+    // The first n (0..4) words at q, zero beyond; reads 4n bytes.
+    static T load_words(const uint8_t* q, int n) {
+        switch (n) {
+            case 4: return _mm_loadu_si128(reinterpret_cast<const T*>(q));
+            case 3: return _mm_insert_epi32(_mm_loadl_epi64(reinterpret_cast<const T*>(q)),
+                                            int(load_le32(q + 8)), 2);
+            case 2: return _mm_loadl_epi64(reinterpret_cast<const T*>(q));
+            case 1: return _mm_cvtsi32_si128(int(load_le32(q)));
+            default: return _mm_setzero_si128();
+        }
+    }
+    static void load_msg(const uint8_t* const p[N], int nwords, T m[16]) {
+        for (int k = 0; k < 4; ++k) {  // words 4k..4k+4 of every lane
+            const int n = std::clamp(nwords - 4 * k, 0, 4);
             T r[4];
-            for (int l = 0; l < 4; ++l) r[l] = _mm_loadu_si128(reinterpret_cast<const T*>(p[l] + 16 * k));
+            for (int l = 0; l < 4; ++l) r[l] = load_words(p[l] + 16 * k, n);
             transpose4(r, m + 4 * k);
+        }
+    }
+    static void store_rows(const T h[8], uint8_t* out) {
+        T lo[4], hi[4];
+        transpose4(h, lo);
+        transpose4(h + 4, hi);
+        for (int l = 0; l < 4; ++l) {
+            _mm_storeu_si128(reinterpret_cast<T*>(out + 32 * l), lo[l]);
+            _mm_storeu_si128(reinterpret_cast<T*>(out + 32 * l + 16), hi[l]);
         }
     }
     static uint32_t leq_mask(T a, T b) {
