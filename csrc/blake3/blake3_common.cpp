@@ -122,6 +122,11 @@ void hash(const uint8_t* in, size_t len, uint8_t out[kOutLen], const TreeOps& op
     store_cv(cv, out);
 }
 
+void keep_if_leq(const uint8_t digest[kOutLen], const uint8_t target[kOutLen], uint32_t nonce,
+                 NonceList& hits) {
+    if (le256_leq(digest, target)) hits.push_back(nonce);
+}
+
 void header_midstate(const uint8_t header[80], uint32_t cv[8]) {
     compress(IV, header, 0, kBlockLen, CHUNK_START, cv);
 }

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/kernel.hpp"
+
 namespace chimera::blake3 {
 
 constexpr size_t kBlockLen = 64;
@@ -70,6 +72,13 @@ void hash(const uint8_t* in, size_t len, uint8_t out[kOutLen], const TreeOps& op
 // Chaining value after the first (nonce-independent) block of an 80-byte
 // header: the state every scan lane starts its second compression from.
 void header_midstate(const uint8_t header[80], uint32_t cv[8]);
+
+// Appends `nonce` to `hits` when `digest` <= `target` (both 32 bytes LE).
+// Out of line on purpose: SIMD units call this instead of push_back so they
+// never emit their own (weak, linker-shared) copy of std::vector code built
+// with AVX flags, which the linker could hand to the portable units.
+void keep_if_leq(const uint8_t digest[kOutLen], const uint8_t target[kOutLen], uint32_t nonce,
+                 NonceList& hits);
 
 // Flags, length and counter of the second header block (bytes 64..80).
 constexpr uint32_t kHeaderTailLen = 16;

@@ -208,8 +208,7 @@ void scan_lanes(const uint8_t* header, uint32_t start, uint64_t count, const uin
         uint8_t digests[L::N * kOutLen];
         store_lanes<L>(h, L::N, digests);
         for (int l = 0; l < L::N; ++l)
-            if ((mask >> l & 1) && le256_leq(digests + kOutLen * l, target))
-                hits.push_back(base + uint32_t(l));
+            if (mask >> l & 1) keep_if_leq(digests + kOutLen * l, target, base + uint32_t(l), hits);
     }
 }
 
