@@ -122,8 +122,15 @@ void hash(const uint8_t* in, size_t len, uint8_t out[kOutLen], const TreeOps& op
     store_cv(cv, out);
 }
 
-void keep_if_leq(const uint8_t digest[kOutLen], const uint8_t target[kOutLen], uint32_t nonce,
-                 NonceList& hits) {
+void keep_if_leq_nonce(const uint32_t midstate[8], const uint8_t header[80], uint32_t nonce,
+                       const uint8_t target[kOutLen], NonceList& hits) {
+    uint8_t tail[kBlockLen] = {0};
+    std::memcpy(tail, header + 64, 12);
+    store_le32(tail + 12, nonce);
+    uint32_t h[8];
+    compress(midstate, tail, 0, kHeaderTailLen, kHeaderTailFlags, h);
+    uint8_t digest[kOutLen];
+    store_cv(h, digest);
     if (le256_leq(digest, target)) hits.push_back(nonce);
 }
 

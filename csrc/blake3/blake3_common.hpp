@@ -73,12 +73,14 @@ void hash(const uint8_t* in, size_t len, uint8_t out[kOutLen], const TreeOps& op
 // header: the state every scan lane starts its second compression from.
 void header_midstate(const uint8_t header[80], uint32_t cv[8]);
 
-// Appends `nonce` to `hits` when `digest` <= `target` (both 32 bytes LE).
-// Out of line on purpose: SIMD units call this instead of push_back so they
-// never emit their own (weak, linker-shared) copy of std::vector code built
-// with AVX flags, which the linker could hand to the portable units.
-void keep_if_leq(const uint8_t digest[kOutLen], const uint8_t target[kOutLen], uint32_t nonce,
-                 NonceList& hits);
+// Appends `nonce` to `hits` when the digest of the header with that nonce,
+// finished from `midstate`, is <= `target` (32 bytes LE). The full check
+// behind a SIMD scan's top-word filter. Out of line on purpose: SIMD units
+// call this instead of push_back so they never emit their own (weak,
+// linker-shared) copy of std::vector code built with AVX flags, which the
+// linker could hand to the portable units.
+void keep_if_leq_nonce(const uint32_t midstate[8], const uint8_t header[80], uint32_t nonce,
+                       const uint8_t target[kOutLen], NonceList& hits);
 
 // Flags, length and counter of the second header block (bytes 64..80).
 constexpr uint32_t kHeaderTailLen = 16;

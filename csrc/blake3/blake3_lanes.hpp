@@ -25,8 +25,12 @@
 namespace chimera::blake3 {
 namespace {
 
+// Forced inline so each caller's constants (zero message words, counters,
+// loop-invariant midstate) fold into its own copy of the rounds.
+#define CHIMERA_BLAKE3_INLINE inline __attribute__((always_inline))
+
 template <class L>
-inline void g_lanes(typename L::T& a, typename L::T& b, typename L::T& c, typename L::T& d,
+CHIMERA_BLAKE3_INLINE void g_lanes(typename L::T& a, typename L::T& b, typename L::T& c, typename L::T& d,
                     typename L::T mx, typename L::T my) {
     a = L::add(L::add(a, b), mx);
     d = L::rot16(L::xor_(d, a));
@@ -40,7 +44,7 @@ inline void g_lanes(typename L::T& a, typename L::T& b, typename L::T& c, typena
 
 // h[0..8) <- first 8 words of the compression of m under chaining value h.
 template <class L>
-inline void compress_lanes(typename L::T h[8], const typename L::T m[16],
+CHIMERA_BLAKE3_INLINE void compress_lanes(typename L::T h[8], const typename L::T m[16],
                            typename L::T counter_lo, typename L::T counter_hi,
                            uint32_t block_len, uint32_t flags) {
     using T = typename L::T;
@@ -178,8 +182,9 @@ void hash_many_lanes(const uint8_t* in, size_t item_size, size_t n, uint8_t* out
 
 // One lane per nonce: only the second header block (bytes 64..80, nonce in
 // word 3) is compressed per nonce, from the shared first-block midstate.
-// Lanes whose top digest word exceeds the target's are rejected before the
-// digest is ever stored.
+// Only the top digest word (v7 ^ v15) is kept, so the compiler drops the
+// work that feeds nothing else; a lane whose top word is <= the target's is
+// rare and gets its full digest recomputed by the portable path.
 template <class L>
 void scan_lanes(const uint8_t* header, uint32_t start, uint64_t count, const uint8_t* target,
                 NonceList& hits) {
@@ -204,11 +209,8 @@ void scan_lanes(const uint8_t* header, uint32_t start, uint64_t count, const uin
         compress_lanes<L>(h, m, zero, zero, kHeaderTailLen, kHeaderTailFlags);
         uint32_t mask = L::leq_mask(h[7], top);
         if (count - i < uint64_t(L::N)) mask &= (1u << (count - i)) - 1;
-        if (!mask) continue;
-        uint8_t digests[L::N * kOutLen];
-        store_lanes<L>(h, L::N, digests);
-        for (int l = 0; l < L::N; ++l)
-            if (mask >> l & 1) keep_if_leq(digests + kOutLen * l, target, base + uint32_t(l), hits);
+        for (int l = 0; mask; ++l, mask >>= 1)
+            if (mask & 1) keep_if_leq_nonce(mid, header, base + uint32_t(l), target, hits);
     }
 }
 
