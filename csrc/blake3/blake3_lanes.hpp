@@ -84,6 +84,17 @@ inline void blocks_lanes(const uint8_t* const ptr[L::N], size_t len, typename L:
         const size_t rem = std::min(kBlockLen, len - off);
         typename L::T m[16];
         const uint8_t* p[L::N];
+        uint32_t flags = b == 0 ? first_flags : 0;
+        if (b + 1 == nblocks) flags |= last_flags;
+        if (rem % 4 == 0 && rem != 0 && rem <= 16) {
+            // A short tail (the 80-byte header's second block): with words
+            // 4..15 known zero, this copy of the rounds drops their additions.
+            for (int l = 0; l < L::N; ++l) p[l] = ptr[l] + off;
+            L::load_msg(p, int(rem / 4), m);
+            for (int w = 4; w < 16; ++w) m[w] = L::set1(0);
+            compress_lanes<L>(h, m, counter_lo, counter_hi, uint32_t(rem), flags);
+            continue;
+        }
         if (rem % 4 == 0 && rem != 0) {
             for (int l = 0; l < L::N; ++l) p[l] = ptr[l] + off;
             L::load_msg(p, int(rem / 4), m);
@@ -96,8 +107,6 @@ inline void blocks_lanes(const uint8_t* const ptr[L::N], size_t len, typename L:
             }
             L::load_msg(p, 16, m);
         }
-        uint32_t flags = b == 0 ? first_flags : 0;
-        if (b + 1 == nblocks) flags |= last_flags;
         compress_lanes<L>(h, m, counter_lo, counter_hi, uint32_t(rem), flags);
     }
 }
