@@ -30,8 +30,8 @@ namespace {
 #define CHIMERA_BLAKE3_INLINE inline __attribute__((always_inline))
 
 template <class L>
-CHIMERA_BLAKE3_INLINE void g_lanes(typename L::T& a, typename L::T& b, typename L::T& c, typename L::T& d,
-                    typename L::T mx, typename L::T my) {
+CHIMERA_BLAKE3_INLINE void g_lanes(typename L::T& a, typename L::T& b, typename L::T& c,
+                                   typename L::T& d, typename L::T mx, typename L::T my) {
     a = L::add(L::add(a, b), mx);
     d = L::rot16(L::xor_(d, a));
     c = L::add(c, d);
@@ -45,8 +45,8 @@ CHIMERA_BLAKE3_INLINE void g_lanes(typename L::T& a, typename L::T& b, typename 
 // h[0..8) <- first 8 words of the compression of m under chaining value h.
 template <class L>
 CHIMERA_BLAKE3_INLINE void compress_lanes(typename L::T h[8], const typename L::T m[16],
-                           typename L::T counter_lo, typename L::T counter_hi,
-                           uint32_t block_len, uint32_t flags) {
+                                          typename L::T counter_lo, typename L::T counter_hi,
+                                          uint32_t block_len, uint32_t flags) {
     using T = typename L::T;
     T v[16] = {
         h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
