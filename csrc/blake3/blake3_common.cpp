@@ -14,7 +14,7 @@ const uint32_t IV[8] = {
 
 namespace {
 
-inline void g(uint32_t* v, int a, int b, int c, int d, uint32_t mx, uint32_t my) {
+inline __attribute__((always_inline)) void g(uint32_t* v, int a, int b, int c, int d, uint32_t mx, uint32_t my) {
     v[a] = v[a] + v[b] + mx;
     v[d] = rotr32(v[d] ^ v[a], 16);
     v[c] = v[c] + v[d];
@@ -54,7 +54,10 @@ void compress(const uint32_t cv[8], const uint8_t block[kBlockLen], uint64_t cou
         IV[0], IV[1], IV[2], IV[3],
         uint32_t(counter), uint32_t(counter >> 32), block_len, flags,
     };
-    for (const uint8_t* s : kSchedule) {
+    // Unrolled, the schedule indices become constants and v, m stay in registers.
+#pragma GCC unroll 7
+    for (int r = 0; r < 7; ++r) {
+        const uint8_t* s = kSchedule[r];
         g(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
         g(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
         g(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
