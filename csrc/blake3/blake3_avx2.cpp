@@ -14,6 +14,7 @@ struct Avx2 {
     static T set1(uint32_t x) { return _mm256_set1_epi32(int(x)); }
     static T loadu(const uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const T*>(p)); }
     static void storeu(uint32_t* p, T x) { _mm256_storeu_si256(reinterpret_cast<T*>(p), x); }
+    static constexpr CompressFn compress1 = compress_rows<Xmm>;
     static T add(T a, T b) { return _mm256_add_epi32(a, b); }
     static T xor_(T a, T b) { return _mm256_xor_si256(a, b); }
     static T rot16(T x) {

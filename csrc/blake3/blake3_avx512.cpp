@@ -8,6 +8,14 @@
 namespace chimera::blake3 {
 namespace {
 
+// Rows of a single input, rotated with vprord (AVX-512VL on xmm registers).
+struct XmmRor : Xmm {
+    static T rot16(T x) { return _mm_ror_epi32(x, 16); }
+    static T rot12(T x) { return _mm_ror_epi32(x, 12); }
+    static T rot8(T x) { return _mm_ror_epi32(x, 8); }
+    static T rot7(T x) { return _mm_ror_epi32(x, 7); }
+};
+
 struct Avx512 {
     static constexpr int N = 16;
     using T = __m512i;
@@ -15,6 +23,7 @@ struct Avx512 {
     static T set1(uint32_t x) { return _mm512_set1_epi32(int(x)); }
     static T loadu(const uint32_t* p) { return _mm512_loadu_si512(p); }
     static void storeu(uint32_t* p, T x) { _mm512_storeu_si512(p, x); }
+    static constexpr CompressFn compress1 = compress_rows<XmmRor>;
     static T add(T a, T b) { return _mm512_add_epi32(a, b); }
     static T xor_(T a, T b) { return _mm512_xor_si512(a, b); }
     static T rot16(T x) { return _mm512_ror_epi32(x, 16); }

@@ -28,7 +28,7 @@ inline __attribute__((always_inline)) void g(uint32_t* v, int a, int b, int c, i
 void scalar_chunks(const uint8_t* in, size_t n, uint64_t counter0, uint8_t* cvs) {
     uint32_t cv[8];
     for (size_t i = 0; i < n; ++i) {
-        chunk_cv(in + i * kChunkLen, kChunkLen, counter0 + i, 0, cv);
+        chunk_cv(in + i * kChunkLen, kChunkLen, counter0 + i, 0, cv, compress);
         store_cv(cv, cvs + i * kOutLen);
     }
 }
@@ -43,7 +43,7 @@ void scalar_parents(const uint8_t* in, size_t n, uint8_t* cvs) {
 
 }  // namespace
 
-const TreeOps kScalarTree = {scalar_chunks, scalar_parents};
+const TreeOps kScalarTree = {compress, scalar_chunks, scalar_parents};
 
 void compress(const uint32_t cv[8], const uint8_t block[kBlockLen], uint64_t counter,
               uint32_t block_len, uint32_t flags, uint32_t out[8]) {
@@ -71,7 +71,7 @@ void compress(const uint32_t cv[8], const uint8_t block[kBlockLen], uint64_t cou
 }
 
 void chunk_cv(const uint8_t* in, size_t len, uint64_t counter, uint32_t extra_flags,
-              uint32_t out[8]) {
+              uint32_t out[8], CompressFn compress_fn) {
     uint32_t cv[8];
     std::memcpy(cv, IV, sizeof cv);
     const size_t nblocks = len == 0 ? 1 : (len + kBlockLen - 1) / kBlockLen;
@@ -81,11 +81,11 @@ void chunk_cv(const uint8_t* in, size_t len, uint64_t counter, uint32_t extra_fl
         uint32_t flags = b == 0 ? CHUNK_START : 0;
         if (b + 1 == nblocks) flags |= CHUNK_END | extra_flags;
         if (rem == kBlockLen) {
-            compress(cv, in + off, counter, kBlockLen, flags, cv);
+            compress_fn(cv, in + off, counter, kBlockLen, flags, cv);
         } else {
             uint8_t block[kBlockLen] = {0};  // a short last block is zero-padded
             if (rem) std::memcpy(block, in + off, rem);
-            compress(cv, block, counter, uint32_t(rem), flags, cv);
+            compress_fn(cv, block, counter, uint32_t(rem), flags, cv);
         }
     }
     std::memcpy(out, cv, sizeof cv);
@@ -98,7 +98,7 @@ void store_cv(const uint32_t cv[8], uint8_t out[kOutLen]) {
 void hash(const uint8_t* in, size_t len, uint8_t out[kOutLen], const TreeOps& ops) {
     uint32_t cv[8];
     if (len <= kChunkLen) {
-        chunk_cv(in, len, 0, ROOT, cv);
+        chunk_cv(in, len, 0, ROOT, cv, ops.compress);
         store_cv(cv, out);
         return;
     }
@@ -109,7 +109,7 @@ void hash(const uint8_t* in, size_t len, uint8_t out[kOutLen], const TreeOps& op
     std::vector<uint8_t> level(n * kOutLen), next((n / 2 + 1) * kOutLen);
     ops.chunks(in, n - 1, 0, level.data());
     const size_t last = (n - 1) * kChunkLen;
-    chunk_cv(in + last, len - last, n - 1, 0, cv);
+    chunk_cv(in + last, len - last, n - 1, 0, cv, ops.compress);
     store_cv(cv, level.data() + (n - 1) * kOutLen);
     size_t count = n;
     while (count > 2) {
@@ -121,7 +121,7 @@ void hash(const uint8_t* in, size_t len, uint8_t out[kOutLen], const TreeOps& op
         count = pairs + count % 2;
         std::swap(level, next);
     }
-    compress(IV, level.data(), 0, kBlockLen, PARENT | ROOT, cv);
+    ops.compress(IV, level.data(), 0, kBlockLen, PARENT | ROOT, cv);
     store_cv(cv, out);
 }
 

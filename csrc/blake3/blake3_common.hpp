@@ -42,19 +42,26 @@ inline constexpr uint8_t kSchedule[7][16] = {
 };
 
 // First 8 words of the compression output (v[i] ^ v[i+8]): the chaining
-// value, or the 32-byte root output when ROOT is set.
+// value, or the 32-byte root output when ROOT is set. `out` may alias `cv`.
+using CompressFn = void (*)(const uint32_t cv[8], const uint8_t block[kBlockLen],
+                            uint64_t counter, uint32_t block_len, uint32_t flags,
+                            uint32_t out[8]);
+
+// The portable compression function.
 void compress(const uint32_t cv[8], const uint8_t block[kBlockLen], uint64_t counter,
               uint32_t block_len, uint32_t flags, uint32_t out[8]);
 
 // Chaining value of one chunk (1..1024 bytes, or 0 for the empty input).
 // `extra_flags` is ROOT when the chunk is the whole input.
 void chunk_cv(const uint8_t* in, size_t len, uint64_t counter, uint32_t extra_flags,
-              uint32_t out[8]);
+              uint32_t out[8], CompressFn compress_fn);
 
 void store_cv(const uint32_t cv[8], uint8_t out[kOutLen]);
 
-// Multi-input building blocks a variant supplies for long inputs.
+// What a variant supplies to hash one input of any length.
 struct TreeOps {
+    // One compression, for a single chunk, the last chunk and the root.
+    CompressFn compress;
     // CVs (32 bytes each, back to back) of `n` full chunks starting at `in`,
     // the first with chunk counter `counter0`. Never ROOT.
     void (*chunks)(const uint8_t* in, size_t n, uint64_t counter0, uint8_t* cvs);

@@ -11,9 +11,17 @@
 //       only the first 4*nwords bytes of each p[l]
 //   void store_rows(const T h[8], uint8_t* out);   lane l's 8 words to out + 32 l
 //   uint32_t leq_mask(T a, T b);             bit l set when a[l] <= b[l] (unsigned)
+//   static void compress1(...);              one input's compression (a CompressFn)
 // Everything below is a template in an anonymous namespace, so each unit gets
 // its own copy built with its own instruction set.
+//
+// Single inputs (hash() of one header, the last chunk and root of long
+// inputs) use the row form instead: the 4x4 state is four 128-bit rows, the
+// column step works on all four columns at once, and rotating rows 1..3 by
+// 1..3 words turns diagonals into columns.
 #pragma once
+
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cstring>
@@ -66,6 +74,54 @@ CHIMERA_BLAKE3_INLINE void compress_lanes(typename L::T h[8], const typename L::
         g_lanes<L>(v[3], v[4], v[9], v[14], m[s[14]], m[s[15]]);
     }
     for (int i = 0; i < 8; ++i) h[i] = L::xor_(v[i], v[i + 8]);
+}
+
+// 128-bit word operations every SIMD unit has (SSSE3 byte shuffles rotate by
+// 16 and 8); the AVX-512 unit overrides the rotations with vprord.
+struct Xmm {
+    using T = __m128i;
+    static T set1(uint32_t x) { return _mm_set1_epi32(int(x)); }
+    static T add(T a, T b) { return _mm_add_epi32(a, b); }
+    static T xor_(T a, T b) { return _mm_xor_si128(a, b); }
+    static T rot16(T x) {
+        return _mm_shuffle_epi8(x, _mm_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+    }
+    static T rot8(T x) {
+        return _mm_shuffle_epi8(x, _mm_setr_epi8(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12));
+    }
+    static T rot12(T x) { return _mm_or_si128(_mm_srli_epi32(x, 12), _mm_slli_epi32(x, 20)); }
+    static T rot7(T x) { return _mm_or_si128(_mm_srli_epi32(x, 7), _mm_slli_epi32(x, 25)); }
+};
+
+inline __m128i words4(const uint32_t m[16], int i0, int i1, int i2, int i3) {
+    return _mm_setr_epi32(int(m[i0]), int(m[i1]), int(m[i2]), int(m[i3]));
+}
+
+// One input's compression with the state in rows (R: Xmm-like operations).
+template <class R>
+void compress_rows(const uint32_t cv[8], const uint8_t block[kBlockLen], uint64_t counter,
+                   uint32_t block_len, uint32_t flags, uint32_t out[8]) {
+    uint32_t m[16];
+    std::memcpy(m, block, sizeof m);  // little-endian words on x86
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cv));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(cv + 4));
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(IV));
+    __m128i d = _mm_setr_epi32(int(uint32_t(counter)), int(uint32_t(counter >> 32)), int(block_len),
+                               int(flags));
+#pragma GCC unroll 7
+    for (int r = 0; r < 7; ++r) {
+        const uint8_t* s = kSchedule[r];
+        g_lanes<R>(a, b, c, d, words4(m, s[0], s[2], s[4], s[6]), words4(m, s[1], s[3], s[5], s[7]));
+        b = _mm_shuffle_epi32(b, 0x39);  // (v5 v6 v7 v4)
+        c = _mm_shuffle_epi32(c, 0x4E);  // (v10 v11 v8 v9)
+        d = _mm_shuffle_epi32(d, 0x93);  // (v15 v12 v13 v14)
+        g_lanes<R>(a, b, c, d, words4(m, s[8], s[10], s[12], s[14]), words4(m, s[9], s[11], s[13], s[15]));
+        b = _mm_shuffle_epi32(b, 0x93);
+        c = _mm_shuffle_epi32(c, 0x4E);
+        d = _mm_shuffle_epi32(d, 0x39);
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_xor_si128(a, c));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 4), _mm_xor_si128(b, d));
 }
 
 // Chaining values of N same-length inputs of `len` bytes (<= one chunk):
@@ -164,7 +220,7 @@ void parents_lanes(const uint8_t* in, size_t n, uint8_t* cvs) {
 }
 
 template <class L>
-inline constexpr TreeOps kLaneTree = {chunks_lanes<L>, parents_lanes<L>};
+inline constexpr TreeOps kLaneTree = {L::compress1, chunks_lanes<L>, parents_lanes<L>};
 
 template <class L>
 void hash_lanes(const uint8_t* in, size_t len, uint8_t* out) {

@@ -8,23 +8,12 @@
 namespace chimera::blake3 {
 namespace {
 
-struct Sse41 {
+struct Sse41 : Xmm {
     static constexpr int N = 4;
-    using T = __m128i;
 
-    static T set1(uint32_t x) { return _mm_set1_epi32(int(x)); }
     static T loadu(const uint32_t* p) { return _mm_loadu_si128(reinterpret_cast<const T*>(p)); }
     static void storeu(uint32_t* p, T x) { _mm_storeu_si128(reinterpret_cast<T*>(p), x); }
-    static T add(T a, T b) { return _mm_add_epi32(a, b); }
-    static T xor_(T a, T b) { return _mm_xor_si128(a, b); }
-    static T rot16(T x) {
-        return _mm_shuffle_epi8(x, _mm_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
-    }
-    static T rot8(T x) {
-        return _mm_shuffle_epi8(x, _mm_setr_epi8(1, 2, 3, 0, 5, 6, 7, 4, 9, 10, 11, 8, 13, 14, 15, 12));
-    }
-    static T rot12(T x) { return _mm_or_si128(_mm_srli_epi32(x, 12), _mm_slli_epi32(x, 20)); }
-    static T rot7(T x) { return _mm_or_si128(_mm_srli_epi32(x, 7), _mm_slli_epi32(x, 25)); }
+    static constexpr CompressFn compress1 = compress_rows<Xmm>;
 
     // 4x4 transpose of 32-bit words: out[j] lane l = in[l] word j.
     static void transpose4(const T r[4], T out[4]) {
