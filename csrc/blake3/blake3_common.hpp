@@ -16,7 +16,7 @@ constexpr size_t kBlockLen = 64;
 constexpr size_t kChunkLen = 1024;
 constexpr size_t kOutLen = 32;
 
-// Domain-separation flags (BLAKE3 paper, table 3).
+// Domain-separation flags of the BLAKE3 specification (hash mode uses these four).
 enum Flag : uint32_t {
     CHUNK_START = 1u << 0,
     CHUNK_END = 1u << 1,
@@ -24,7 +24,7 @@ enum Flag : uint32_t {
     ROOT = 1u << 3,
 };
 
-// The initialisation vector is SHA-256's (BLAKE3 paper, section 2.2).
+// The initialisation vector: SHA-256's initial hash value.
 extern const uint32_t IV[8];
 
 // Message word order used in each of the 7 rounds: row r is the identity
@@ -89,7 +89,7 @@ void header_midstate(const uint8_t header[80], uint32_t cv[8]);
 void keep_if_leq_nonce(const uint32_t midstate[8], const uint8_t header[80], uint32_t nonce,
                        const uint8_t target[kOutLen], NonceList& hits);
 
-// Flags, length and counter of the second header block (bytes 64..80).
+// Length and flags of the second header block (bytes 64..80; counter 0).
 constexpr uint32_t kHeaderTailLen = 16;
 constexpr uint32_t kHeaderTailFlags = CHUNK_END | ROOT;
 
