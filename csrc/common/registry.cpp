@@ -7,6 +7,7 @@ namespace chimera {
 // Each algorithm directory defines its variant list (best first).
 const std::vector<const Kernel*>& sha256d_variants();
 const std::vector<const Kernel*>& scrypt_variants();
+const std::vector<const Kernel*>& blake3_variants();
 
 namespace {
 
@@ -19,6 +20,7 @@ struct Entry {
 const Entry kAlgorithms[] = {
     {"sha256d", sha256d_variants},
     {"scrypt", scrypt_variants},
+    {"blake3", blake3_variants},
 };
 
 }  // namespace
