@@ -114,6 +114,8 @@ def output_script(address: str, network: str) -> bytes:
         raise AddressError(f"unknown network {network!r}; expected one of {', '.join(NETWORKS)}") from None
     if address.lower().startswith(fmt.bech32_hrp + "1"):
         return _decode_segwit(address, fmt.bech32_hrp)
+    if any(address.lower().startswith(other.bech32_hrp + "1") for other in NETWORKS.values()):
+        raise AddressError(f"{address!r} is not a {network} address (expected prefix {fmt.bech32_hrp}1)")
     payload = _decode_base58check(address)
     version, body = payload[0], payload[1:]
     if version in fmt.p2pkh_versions:
