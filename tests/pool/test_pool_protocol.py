@@ -11,7 +11,7 @@ import pytest
 
 from chimera_algo.pool.persistence import MemorySink
 from chimera_algo.pool.serialize import sha256d
-from tests.pool.stratum_client import Client, start_pool, pool_config
+from pool_stratum_client import Client, start_pool, pool_config
 
 
 def run(coro):
