@@ -24,11 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument("--port", type=int, default=0, help="stratum port (default: any free port)")
     demo.add_argument("--block-time", type=float, default=30.0, help="simnet target block time in seconds")
     demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    demo.add_argument(
+        "--database", default="", help="database URL (default: the store's embedded SQLite); 'memory' keeps nothing"
+    )
     demo.set_defaults(func=_demo)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from chimera_algo.pool.app import build_server, run, wait_forever_or
+    from chimera_algo.pool.app import build_server, close_sink, open_sink, run, wait_forever_or
     from chimera_algo.pool.config import ConfigError, load
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -38,15 +41,19 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
 
     async def main() -> int:
-        server = build_server(config)
+        sink = open_sink(config.store.url)
+        server = build_server(config, sink)
         try:
-            await server.start()
-        except OSError as exc:
-            raise CommandError(f"cannot start the pool: {exc}") from None
-        try:
-            await wait_forever_or(None)
+            try:
+                await server.start()
+            except OSError as exc:
+                raise CommandError(f"cannot start the pool: {exc}") from None
+            try:
+                await wait_forever_or(None)
+            finally:
+                await server.stop()
         finally:
-            await server.stop()
+            close_sink(sink)
         return 0
 
     return run(main)
@@ -67,7 +74,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         try:
-            await run_demo(args.algo, args.threads, args.port, args.block_time, args.duration)
+            await run_demo(args.algo, args.threads, args.port, args.block_time, args.duration, database=args.database)
         except OSError as exc:
             raise CommandError(f"cannot start the demo pool: {exc}") from None
         except asyncio.CancelledError:

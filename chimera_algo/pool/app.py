@@ -9,7 +9,7 @@ from typing import Awaitable, Callable
 
 from chimera_algo.hasher import HasherProvider, StaticHasherProvider
 from chimera_algo.pool.config import PoolConfig
-from chimera_algo.pool.persistence import PoolSink
+from chimera_algo.pool.persistence import MemorySink, PoolSink
 from chimera_algo.pool.rpc import RpcSettings, RpcSource
 from chimera_algo.pool.server import StratumServer, difficulty_family
 from chimera_algo.pool.simnet import Simnet, SimnetSettings
@@ -50,6 +50,24 @@ def build_server(
 ) -> StratumServer:
     provider = provider or StaticHasherProvider(get_hasher(config.pool.algorithm))
     return StratumServer(config, provider, source or build_source(config), sink)
+
+
+def open_sink(url: str) -> PoolSink:
+    """The store-backed sink for ``url`` ("" = the store's default, embedded
+    SQLite unless configured), or an in-memory one for "memory"."""
+    if url == "memory":
+        return MemorySink()
+    from chimera_algo.store import open_store
+    from chimera_algo.pool.store_sink import StoreSink
+
+    return StoreSink(open_store(url or None))
+
+
+def close_sink(sink: PoolSink) -> None:
+    sink.close()
+    store = getattr(sink, "store", None)
+    if store is not None:
+        store.close()
 
 
 def run(main: Callable[[], Awaitable[int]]) -> int:

@@ -89,7 +89,7 @@ class SimnetSection:
 
 @dataclass
 class StoreSection:
-    url: str = ""  # empty: in-memory only
+    url: str = ""  # empty: chimera_algo.store's default (embedded SQLite); "memory": keep nothing
 
 
 @dataclass

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TextIO
 
-from chimera_algo.pool.app import build_server, cancel, format_rate
+from chimera_algo.pool.app import build_server, cancel, close_sink, format_rate, open_sink
 from chimera_algo.pool.config import PoolConfig, validate
 from chimera_algo.pool.miner import StratumMiner
 from chimera_algo.pool.persistence import PoolSink
@@ -74,13 +74,19 @@ async def run_demo(
     sink: PoolSink | None = None,
     out: TextIO = sys.stdout,
     interval: float = 2.0,
+    database: str = "",
 ) -> StratumServer:
     """Run until ``duration`` elapses (or forever); returns the stopped server."""
     config = demo_config(algorithm, threads, port, block_time)
+    own_sink = sink is None
+    sink = open_sink(database) if sink is None else sink
     server = build_server(config, sink)
     await server.start()
     url = f"stratum+tcp://127.0.0.1:{server.port}"
+    where = getattr(getattr(sink, "store", None), "engine", None)
     print(f"Chimera demo pool ({algorithm}) on {url}; simnet block time {block_time:.0f}s. Ctrl-C stops.", file=out)
+    if where is not None:
+        print(f"Shares, miners and blocks go to {where.url.render_as_string(hide_password=True)}", file=out)
     miner = StratumMiner(url, "demo.worker1", algorithm=algorithm, threads=threads)
     mining = asyncio.create_task(miner.run())
     began = time.monotonic()
@@ -93,4 +99,6 @@ async def run_demo(
     finally:
         await cancel(mining)
         await server.stop()
+        if own_sink:
+            close_sink(sink)
     return server

@@ -124,6 +124,8 @@ class StratumMiner:
             self._work_ready.set()
             if self._writer is not None:
                 self._writer.close()
+            # A thread still inside a native scan at interpreter exit aborts the process.
+            await asyncio.shield(asyncio.to_thread(lambda: [w.join() for w in workers]))
 
     async def _session(self) -> tuple[str, int, float] | None:
         reader, self._writer = await asyncio.open_connection(self.host, self.port, limit=1 << 20)

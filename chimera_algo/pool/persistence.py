@@ -9,6 +9,7 @@ and repositories.
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -39,6 +40,7 @@ class ShareRecord:
     error_code: int | None = None
     error_message: str | None = None
     algorithm: str = ""
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 @dataclass
@@ -52,7 +54,8 @@ class BlockRecord:
     previous_block_hash: str
     difficulty: float
     network_difficulty: float
-    block_reward: int
+    block_reward: int  # smallest coin unit (satoshi, litoshi)
+    share_id: uuid.UUID | None = None
     status: str = "pending"  # pending | confirmed | orphaned | rejected
     confirmations: int = 0
     required_confirmations: int = 6

@@ -298,11 +298,11 @@ class StratumServer:
             validation_time_ms=(time.perf_counter() - started) * 1000,
             algorithm=result.job.algorithm,
         )
+        self.sink.enqueue_share(record)
         if result.is_block:
             record.block_hash = block_hash(result.header)
             stats.blocks_found += 1
-            self._tasks.append(asyncio.create_task(self._submit_block(result, miner_id, credited)))
-        self.sink.enqueue_share(record)
+            self._tasks.append(asyncio.create_task(self._submit_block(result, miner_id, credited, record.id)))
         if session.vardiff is not None:
             new = session.vardiff.record_share(session.difficulty, time.monotonic())
             if new is not None:
@@ -348,7 +348,7 @@ class StratumServer:
 
     # --- blocks ----------------------------------------------------------------------------
 
-    async def _submit_block(self, result: Any, miner_id: str, difficulty: float) -> None:
+    async def _submit_block(self, result: Any, miner_id: str, difficulty: float, share_id: Any) -> None:
         template = result.job.template
         block = assemble_block(result)
         digest = block_hash(result.header)
@@ -362,6 +362,7 @@ class StratumServer:
             difficulty=difficulty,
             network_difficulty=target_to_difficulty(template.target, self.family),
             block_reward=template.coinbase_value,
+            share_id=share_id,
             required_confirmations=self.config.node.confirmations,
             status="pending" if reason is None else "rejected",
         )
