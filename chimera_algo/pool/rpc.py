@@ -125,12 +125,7 @@ class RpcSource:
         while True:
             await asyncio.sleep(self.settings.poll_interval)
             try:
-                best = await self.call("getbestblockhash")
-                if best != self._best:
-                    self._best = best
-                    template = await self.fetch_template()
-                    if self._on_new_block is not None:
-                        self._on_new_block(template)
+                await self._check_tip()
             except NodeError as exc:
                 log.warning("node poll failed: %s", exc)
 
@@ -139,7 +134,20 @@ class RpcSource:
             result = await self.call("submitblock", block.hex())
         except NodeError as exc:
             return str(exc)
-        return None if result is None else str(result)  # e.g. "duplicate", "high-hash"
+        # "inconclusive": valid but not (yet) on the best chain; block tracking
+        # decides confirmed or orphaned. Anything else is a rejection reason.
+        if result not in (None, "inconclusive"):
+            return str(result)
+        await self._check_tip()  # new work now rather than at the next poll
+        return None
+
+    async def _check_tip(self) -> None:
+        best = await self.call("getbestblockhash")
+        if best != self._best:
+            self._best = best
+            template = await self.fetch_template()
+            if self._on_new_block is not None:
+                self._on_new_block(template)
 
     async def block_status(self, height: int, block_hash: str) -> tuple[str, int]:
         try:
