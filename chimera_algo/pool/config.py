@@ -37,7 +37,7 @@ class PoolSection:
 class StratumSection:
     host: str = "127.0.0.1"
     port: int = 3333
-    tls_port: int = 0
+    tls_port: int = 0  # with tls_cert: TLS listener (0 = any free port)
     tls_cert: str = ""
     tls_key: str = ""
     extranonce2_size: int = 4
@@ -193,7 +193,7 @@ def validate(cfg: PoolConfig) -> PoolConfig:
     for key in ("port", "tls_port"):
         port = getattr(s, key)
         _require(0 <= port <= 65535, f"[stratum] {key}: must be 0..65535, got {port}")
-    _require(bool(s.tls_port) == bool(s.tls_cert), "[stratum] tls_port and tls_cert go together")
+    _require(not s.tls_port or bool(s.tls_cert), "[stratum] tls_port needs tls_cert (and tls_key unless the cert file holds it)")
     _require(4 <= s.extranonce2_size <= 8, f"[stratum] extranonce2_size: must be 4..8, got {s.extranonce2_size}")
     _require(256 <= s.max_line_bytes <= 1 << 20, f"[stratum] max_line_bytes: must be 256..1048576, got {s.max_line_bytes}")
     for key in ("idle_timeout", "handshake_timeout", "max_submits_per_second", "job_refresh", "ban_seconds"):

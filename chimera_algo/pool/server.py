@@ -119,7 +119,7 @@ class StratumServer:
         st = self.config.stratum
         loop = asyncio.get_running_loop()
         self._servers.append(await loop.create_server(lambda: StratumSession(self), st.host, st.port, backlog=4096))
-        if st.tls_port:
+        if st.tls_cert:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(st.tls_cert, st.tls_key or None)
             self._servers.append(

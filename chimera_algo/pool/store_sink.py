@@ -53,7 +53,7 @@ class StoreSink:
             name=name,
             stratum_host=stratum["host"],
             stratum_ssl_port=stratum["tls_port"] or None,
-            ssl_enabled=bool(stratum["tls_port"]),
+            ssl_enabled=bool(stratum["tls_cert"]),
             fee_percentage=Decimal(str(pool_cfg["fee_percent"])),
             payout_method=pool_cfg["payout_method"],
             variable_difficulty=configuration["difficulty"]["vardiff"],

@@ -53,7 +53,7 @@ def test_defaults_are_valid():
         ({"node": {"kind": "rpc"}}, r"payout_address is required"),
         ({"node": {"kind": "rpc", "url": "127.0.0.1"}, "pool": {"payout_script": "51"}}, r"\[node\] url"),
         ({"pool": {"payout_address": "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"}}, r"payout_address: .*not a bitcoin-regtest"),
-        ({"stratum": {"tls_port": 3334}}, r"tls_port and tls_cert go together"),
+        ({"stratum": {"tls_port": 3334}}, r"tls_port needs tls_cert"),
     ],
 )
 def test_errors_name_the_setting(raw, words):

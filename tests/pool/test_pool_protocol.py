@@ -329,3 +329,32 @@ def test_set_extranonce_and_reconnect():
             await server.stop()
 
     run(scenario())
+
+
+def test_tls_port_serves_the_same_protocol(tmp_path):
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl command not available to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+
+    async def scenario():
+        server = await start_pool(pool_config(stratum__tls_port=0, stratum__tls_cert=str(cert), stratum__tls_key=str(key)))
+        try:
+            context = ssl.create_default_context(cafile=str(cert))
+            context.check_hostname = False
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.tls_port, ssl=context)
+            c = Client(reader, writer)
+            await c.handshake()
+            await assert_still_mining(c, 1)
+        finally:
+            await server.stop()
+
+    run(scenario())
