@@ -40,7 +40,7 @@ class ShareRecord:
     error_code: int | None = None
     error_message: str | None = None
     algorithm: str = ""
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID | None = None  # set for block shares (the block row refers to it); else the sink assigns
 
 
 @dataclass

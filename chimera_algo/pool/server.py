@@ -11,6 +11,7 @@ import asyncio
 import logging
 import ssl
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -104,11 +105,12 @@ class StratumServer:
         self._extranonces: set[bytes] = set()
         self._next_extranonce = 0
         self._session_seq = 0
-        self._targets: dict[float, int] = {}
+        self._targets: dict[float, tuple[int, str]] = {}
         self._servers: list[asyncio.AbstractServer] = []
         self._tasks: list[asyncio.Task] = []
         self._last_job_at = 0.0
         self._accepting = False
+        self._difficulty_of: tuple[BlockTemplate | None, float] = (None, 0.0)
 
     # --- lifecycle ----------------------------------------------------------------
 
@@ -237,12 +239,22 @@ class StratumServer:
     # --- difficulty ------------------------------------------------------------------
 
     def target_for(self, difficulty: float) -> int:
-        target = self._targets.get(difficulty)
-        if target is None:
+        return self._target_entry(difficulty)[0]
+
+    def _target_entry(self, difficulty: float) -> tuple[int, str]:
+        """(target, its 64-hex form) for a share difficulty, memoized."""
+        entry = self._targets.get(difficulty)
+        if entry is None:
             if len(self._targets) > 4096:
                 self._targets.clear()
-            target = self._targets[difficulty] = difficulty_to_target(difficulty, self.family)
-        return target
+            target = difficulty_to_target(difficulty, self.family)
+            entry = self._targets[difficulty] = (target, f"{target:064x}")
+        return entry
+
+    def _network_difficulty(self, template: BlockTemplate) -> float:
+        if template is not self._difficulty_of[0]:
+            self._difficulty_of = (template, target_to_difficulty(template.target, self.family))
+        return self._difficulty_of[1]
 
     # --- jobs --------------------------------------------------------------------------
 
@@ -290,19 +302,20 @@ class StratumServer:
             block_height=template.height,
             previous_block_hash=template.prevhash_hex,
             share_difficulty=credited,
-            network_difficulty=target_to_difficulty(template.target, self.family),
-            target=f"{self.target_for(credited):064x}",
+            network_difficulty=self._network_difficulty(template),
+            target=self._target_entry(credited)[1],
             is_valid=True,
             submitted_at=datetime.now(timezone.utc),
             is_block=result.is_block,
             validation_time_ms=(time.perf_counter() - started) * 1000,
             algorithm=result.job.algorithm,
         )
-        self.sink.enqueue_share(record)
         if result.is_block:
+            record.id = uuid.uuid4()
             record.block_hash = block_hash(result.header)
             stats.blocks_found += 1
             self._tasks.append(asyncio.create_task(self._submit_block(result, miner_id, credited, record.id)))
+        self.sink.enqueue_share(record)
         if session.vardiff is not None:
             new = session.vardiff.record_share(session.difficulty, time.monotonic())
             if new is not None:
@@ -331,8 +344,8 @@ class StratumServer:
                 block_height=template.height if template else -1,
                 previous_block_hash=template.prevhash_hex if template else "",
                 share_difficulty=session.difficulty,
-                network_difficulty=target_to_difficulty(template.target, self.family) if template else 0.0,
-                target=f"{self.target_for(session.difficulty):064x}",
+                network_difficulty=self._network_difficulty(template) if template else 0.0,
+                target=self._target_entry(session.difficulty)[1],
                 is_valid=False,
                 submitted_at=datetime.now(timezone.utc),
                 is_stale=stale,

@@ -8,6 +8,7 @@ import logging
 import math
 import secrets
 import threading
+import uuid
 from decimal import Decimal
 
 from chimera_algo.pool.persistence import BlockRecord, ShareRecord
@@ -130,7 +131,7 @@ class StoreSink:
             error_message=record.error_message,
             algorithm_id=self._algorithm_ids.get(record.algorithm.split("@")[0]),
             submitted_at=record.submitted_at,
-            id=record.id,
+            id=record.id or uuid.uuid4(),
         )
         with self._queue_lock:
             self._queue.append(share)
