@@ -1,0 +1,55 @@
+"""The demo end to end: pool on the simnet with the embedded SQLite store,
+the bundled miner over TCP; shares and blocks land in the database."""
+
+import asyncio
+import io
+import subprocess
+import sys
+
+from chimera_algo.pool.app import close_sink, open_sink
+from chimera_algo.pool.demo import run_demo
+
+
+def test_demo_mines_blocks_into_sqlite(tmp_path):
+    url = f"sqlite:///{tmp_path}/demo.db"
+    sink = open_sink(url)
+    out = io.StringIO()
+    try:
+        server = asyncio.run(run_demo("sha256d", threads=1, block_time=2.0, duration=12, sink=sink, out=out, interval=1))
+        sink.flush()
+        store = sink.store
+        pool = store.pools.get(server.pool_id)
+        assert pool.name == "demo" and store.pools.active_configuration(pool.id).configuration["pool"]["algorithm"] == "sha256d"
+        stored = store.shares.list(pool_id=pool.id)
+        # With 2 s blocks a share can race a new block: stale is the only rejection allowed.
+        assert server.stats.accepted > 0 and server.stats.rejected == server.stats.stale
+        assert len(stored) == server.stats.accepted + server.stats.rejected
+        assert sum(s.is_valid for s in stored) == server.stats.accepted
+        blocks = store.blocks.list(pool_id=pool.id)
+        assert server.stats.blocks_accepted >= 1, out.getvalue()
+        assert len(blocks) == server.stats.blocks_found
+        assert {b.share_id for b in blocks} <= {s.id for s in stored if s.is_block}
+        assert server.source.height == 1 + server.stats.blocks_accepted  # our blocks extended the simnet
+        assert "accepted" in out.getvalue()
+    finally:
+        close_sink(sink)
+
+
+def test_cli_demo_runs_and_exits_cleanly(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "chimera_algo", "pool", "demo", "--duration", "4", "--database", "memory"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "shares" in result.stdout and "terminate" not in result.stderr
+
+
+def test_cli_pool_run_reports_config_errors(tmp_path):
+    bad = tmp_path / "pool.toml"
+    bad.write_text("[stratum]\nport = 99999\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "chimera_algo", "pool", "run", "--config", str(bad)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "[stratum] port: must be 0..65535" in result.stderr
