@@ -1,0 +1,96 @@
+"""Fixtures for the payout engine: a migrated store (SQLite, and PostgreSQL when
+CHIMERA_TEST_POSTGRES_URL is set), a small world of users/pool/miners, and
+the litecoind regtest wallet from .ci/services.d/50-litecoind.sh."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from chimera_algo.store import Store, open_store
+from chimera_algo.store.config import normalize_database_url
+from payouts_world import World, make_world
+
+
+def require_service(request, name: str, reason: str) -> None:
+    """tests/conftest.py's require_service (skip on a dev machine, fail in CI)."""
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py")
+    for plugin in request.config.pluginmanager.get_plugins():
+        if os.path.abspath(getattr(plugin, "__file__", None) or "") == root:
+            plugin.require_service(name, reason)
+            return
+    raise RuntimeError(f"{root} was not loaded by pytest")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch, tmp_path):
+    from argon2 import PasswordHasher
+
+    from chimera_algo.store import users
+
+    monkeypatch.setattr(users, "_PH", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setenv("CHIMERA_HOME", str(tmp_path / "chimera-home"))
+    monkeypatch.delenv("CHIMERA_CONFIG", raising=False)
+    monkeypatch.delenv("CHIMERA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CHIMERA_REDIS_URL", raising=False)
+    monkeypatch.delenv("CHIMERA_INFLUX_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server(request) -> Iterator[SimpleNamespace]:
+    url = os.environ.get("CHIMERA_TEST_POSTGRES_URL")
+    if not url:
+        require_service(request, "PostgreSQL", "CHIMERA_TEST_POSTGRES_URL is not set")
+    admin = create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means the server is not usable
+        require_service(request, "PostgreSQL", f"cannot connect to {url}: {exc}")
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"chimera_payouts_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return f"{url.rpartition('/')[0]}/{name}"
+
+    yield SimpleNamespace(create=create)
+    with admin.connect() as conn:
+        for name in created:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path) -> Iterator[Store]:
+    """A fresh migrated store per test, on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'payouts.db'}"
+    else:
+        url = request.getfixturevalue("pg_server").create()
+    s = open_store(url)
+    s.url = url  # type: ignore[attr-defined]  # tests reopen it to simulate a restart
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path) -> Iterator[Store]:
+    url = f"sqlite:///{tmp_path / 'payouts.db'}"
+    s = open_store(url)
+    s.url = url  # type: ignore[attr-defined]
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def world(store) -> World:
+    return make_world(store)
