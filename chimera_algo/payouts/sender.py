@@ -221,8 +221,8 @@ class PayoutSender:
         total = sum(units for _, units in outputs.values())
         available = self.wallet.balance_units()
         if available < total:
-            report.error = (f"pool wallet {self.wallet.wallet or '(default)'} has {to_coins(available)} spendable, "
-                            f"the pending payouts need {to_coins(total)} plus the network fee: payouts stay pending")
+            report.error = (f"pool wallet {self.wallet.wallet or '(default)'} has {to_coins(available):f} spendable, "
+                            f"the pending payouts need {to_coins(total):f} plus the network fee: payouts stay pending")
             self._note_errors({pid: report.error for pid, _ in outputs.values()})
             return report
         batch_id, key = self._prepare(outputs)
@@ -267,7 +267,7 @@ class PayoutSender:
         units = to_units(payout.amount)
         limit = dust_limit(script) if self.dust_relay_fee is None else dust_limit(script, self.dust_relay_fee)
         if units < limit:
-            return f"payout of {payout.amount} is below the node's dust limit {to_coins(limit)} for {address}"
+            return f"payout of {payout.amount:f} is below the node's dust limit {to_coins(limit):f} for {address}"
         if address in batch:
             return f"another payout to {address} is in this batch; this one goes in the next"
         return None

@@ -94,3 +94,55 @@ def sqlite_store(tmp_path) -> Iterator[Store]:
 @pytest.fixture
 def world(store) -> World:
     return make_world(store)
+
+
+# -- litecoind regtest ---------------------------------------------------------------
+SENDER_WALLET = "chimera-payouts-sender"
+RECEIVER_WALLET = "chimera-payouts-receiver"
+
+
+@pytest.fixture(scope="session")
+def node(request) -> SimpleNamespace:
+    """The regtest node: settings, a funded sender wallet of our own (so the
+    pool's wallet and other suites never disturb our balances), a receiver."""
+    from chimera_algo.payouts.wallet import NodeError, WalletClient
+    from chimera_algo.pool.rpc import RpcSettings
+
+    url = os.environ.get("CHIMERA_LITECOIND_RPC_URL")
+    if not url:
+        require_service(request, "litecoind", "CHIMERA_LITECOIND_RPC_URL is not set (.ci/services.d/50-litecoind.sh)")
+    settings = RpcSettings(url=url, user=os.environ.get("CHIMERA_LITECOIND_RPC_USER", ""),
+                           password=os.environ.get("CHIMERA_LITECOIND_RPC_PASSWORD", ""), timeout=60)
+    root = WalletClient(settings)
+    try:
+        root.call("getblockcount")
+    except NodeError as exc:
+        require_service(request, "litecoind", str(exc))
+    for name in (SENDER_WALLET, RECEIVER_WALLET):
+        if name not in root.call("listwallets"):
+            try:
+                root.call("loadwallet", name)
+            except NodeError:
+                root.call("createwallet", name)
+    sender, receiver = WalletClient(settings, SENDER_WALLET), WalletClient(settings, RECEIVER_WALLET)
+    funder = WalletClient(settings, os.environ.get("CHIMERA_LITECOIND_WALLET", "pool"))
+    mine_to = receiver.call("getnewaddress")
+    if sender.balance_units(minconf=0) < 50 * 10**8:
+        funder.call("sendtoaddress", sender.call("getnewaddress"), "100")
+    root.call("generatetoaddress", 1, mine_to)  # confirm funding and earlier change
+
+    def mine(n: int = 1) -> None:
+        root.call("generatetoaddress", n, mine_to)
+
+    return SimpleNamespace(settings=settings, root=root, sender=sender, receiver=receiver, mine=mine)
+
+
+@pytest.fixture
+def empty_wallet(node):
+    """A new wallet without funds, unloaded afterwards."""
+    from chimera_algo.payouts.wallet import WalletClient
+
+    name = f"chimera-payouts-empty-{uuid.uuid4().hex[:8]}"
+    node.root.call("createwallet", name)
+    yield WalletClient(node.settings, name)
+    node.root.call("unloadwallet", name)
