@@ -29,6 +29,7 @@ from sqlalchemy import Connection, select
 from chimera_algo.payouts.amounts import to_coins, to_units
 from chimera_algo.payouts.ledger import Ledger
 from chimera_algo.payouts.ledger_schema import payout_batch_items, payout_batches
+from chimera_algo.payouts.runner_lock import runner_lock
 from chimera_algo.payouts.wallet import NodeUnreachable, RpcError, WalletClient, dust_limit
 from chimera_algo.store import Store
 from chimera_algo.store.schema import payouts, user_wallets, utcnow
@@ -38,7 +39,6 @@ log = logging.getLogger("chimera.payouts")
 
 Checkpoint = Callable[[str], None]
 STEPS = ("before_commit", "after_commit", "after_rpc", "after_record")
-INSUFFICIENT_FUNDS = -6  # RPC_WALLET_INSUFFICIENT_FUNDS
 
 
 class PayoutsHalted(RuntimeError):
@@ -94,6 +94,10 @@ class PayoutSender:
     # -- reconciliation -----------------------------------------------------------------
     def reconcile(self) -> ReconcileReport:
         """Settle every prepared batch against the wallet; track confirmations."""
+        with runner_lock(self.store, self.pool_id):
+            return self._reconcile()
+
+    def _reconcile(self) -> ReconcileReport:
         self._require_running()
         report = ReconcileReport()
         try:
@@ -198,12 +202,13 @@ class PayoutSender:
     # -- sending ------------------------------------------------------------------
     def send_pending(self) -> SendReport:
         """Reconcile, then send every pending payout that can go, in one batch."""
-        self.reconcile()
-        try:
-            return self._send_pending()
-        except PayoutInconsistency as exc:
-            self.halt(str(exc))
-            raise
+        with runner_lock(self.store, self.pool_id):
+            self._reconcile()
+            try:
+                return self._send_pending()
+            except PayoutInconsistency as exc:
+                self.halt(str(exc))
+                raise
 
     def _send_pending(self) -> SendReport:
         report = SendReport()
@@ -233,7 +238,8 @@ class PayoutSender:
             # The node refused: nothing was sent. Insufficient funds is the pool's
             # problem, not the payout's, so it does not use up a retry.
             report.error = f"the node refused the payouts: {exc.node_message}"
-            report.failed = self._release(batch_id, report.error, count_retry=exc.code != INSUFFICIENT_FUNDS)
+            funds = "insufficient funds" in exc.node_message.lower()
+            report.failed = self._release(batch_id, report.error, count_retry=not funds)
             return report
         except NodeUnreachable as exc:
             # Unknown whether it was sent: leave the batch prepared for reconciliation.

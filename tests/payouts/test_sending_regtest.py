@@ -183,3 +183,24 @@ def test_a_batch_found_twice_in_the_wallet_halts_and_alerts(sqlite_store, node):
         PayoutSender(store, node.sender, world.pool.id).send_pending()
     [payout] = store.payouts.list(pool_id=world.pool.id)
     assert payout.status == "processing"  # untouched until an operator decides
+
+
+def test_refused_until_retries_run_out_then_failed_and_refunded(sqlite_store, node):
+    store = sqlite_store
+    world, addresses = pending_payouts(store, node, {"alice": "0.00000500"})
+    [payout] = store.payouts.list(pool_id=world.pool.id)
+    store.payouts.update(payout.id, max_retries=2)
+    ledger = Ledger(store)
+    # With our dust check switched off, the node itself refuses the tiny output.
+    sender = PayoutSender(store, node.sender, world.pool.id, dust_relay_fee=0)
+    first = sender.send_pending()
+    assert "node refused" in first.error and "amount too small" in first.error
+    payout = store.payouts.get(payout.id)
+    assert (payout.status, payout.retry_count) == ("pending", 1)
+    assert ledger.balances(world.pool.id)[0].mature_units == 0  # still held by the payout
+    second = sender.send_pending()
+    assert second.failed == [payout.id]
+    payout = store.payouts.get(payout.id)
+    assert (payout.status, payout.retry_count) == ("failed", 2)
+    assert ledger.balances(world.pool.id)[0].mature_units == 500  # refunded: nothing lost
+    assert received(node, addresses["alice"]) == 0
