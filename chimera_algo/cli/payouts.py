@@ -84,6 +84,7 @@ def _dump(value: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from chimera_algo.payouts.amounts import to_coins
     from chimera_algo.payouts.engine import run_pool
+    from chimera_algo.payouts.runner_lock import PayoutsBusy
     from chimera_algo.payouts.sender import PayoutInconsistency, PayoutsHalted
     from chimera_algo.payouts.wallet import NodeError, WalletClient
     from chimera_algo.pool.rpc import RpcSettings
@@ -96,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
         [pool] = _pools(store, args.pool)
         try:
             report = run_pool(store, wallet, pool.id, force=args.force, send=not args.no_send)
-        except PayoutsHalted as exc:
+        except (PayoutsHalted, PayoutsBusy) as exc:
             raise CommandError(str(exc)) from None
         except PayoutInconsistency as exc:
             raise CommandError(f"payouts halted for pool {pool.name}: {exc}") from None
