@@ -20,28 +20,53 @@ const uint32_t IV[8] = {
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 };
 
+void round_scalar(uint32_t s[8], uint32_t kw) {
+    const uint32_t ch = (s[4] & s[5]) ^ (~s[4] & s[6]);
+    const uint32_t maj = (s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]);
+    const uint32_t t1 = s[7] + big_sigma1(s[4]) + ch + kw;
+    const uint32_t t2 = big_sigma0(s[0]) + maj;
+    for (int i = 7; i > 0; --i) s[i] = s[i - 1];
+    s[4] += t1;
+    s[0] = t1 + t2;
+}
+
 void compress_scalar(uint32_t state[8], const uint8_t block[64]) {
     uint32_t w[64];
     for (int i = 0; i < 16; ++i) w[i] = load_be32(block + 4 * i);
-    for (int i = 16; i < 64; ++i) {
-        const uint32_t s0 = rotr32(w[i - 15], 7) ^ rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        const uint32_t s1 = rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-    for (int i = 0; i < 64; ++i) {
-        const uint32_t S1 = rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25);
-        const uint32_t ch = (e & f) ^ (~e & g);
-        const uint32_t t1 = h + S1 + ch + K[i] + w[i];
-        const uint32_t S0 = rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22);
-        const uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-        const uint32_t t2 = S0 + maj;
-        h = g; g = f; f = e; e = d + t1;
-        d = c; c = b; b = a; a = t1 + t2;
-    }
-    state[0] += a; state[1] += b; state[2] += c; state[3] += d;
-    state[4] += e; state[5] += f; state[6] += g; state[7] += h;
+    for (int i = 16; i < 64; ++i)
+        w[i] = small_sigma1(w[i - 2]) + w[i - 7] + small_sigma0(w[i - 15]) + w[i - 16];
+    uint32_t s[8];
+    for (int i = 0; i < 8; ++i) s[i] = state[i];
+    for (int i = 0; i < 64; ++i) round_scalar(s, K[i] + w[i]);
+    for (int i = 0; i < 8; ++i) state[i] += s[i];
+}
+
+void scan_precompute(const uint8_t header[80], ScanPrecomp& p) {
+    for (int i = 0; i < 8; ++i) p.mid[i] = IV[i];
+    compress_scalar(p.mid, header);
+    uint32_t* w = p.w;
+    for (int i = 0; i < 18; ++i) w[i] = 0;
+    for (int i = 0; i < 3; ++i) w[i] = load_be32(header + 64 + 4 * i);
+    w[4] = 0x80000000;
+    w[15] = 640;  // message length in bits
+    // Words 16 and 17 read only nonce-free words (W3 enters at 18).
+    w[16] = small_sigma1(w[14]) + w[9] + small_sigma0(w[1]) + w[0];
+    w[17] = small_sigma1(w[15]) + w[10] + small_sigma0(w[2]) + w[1];
+    p.w18_add = small_sigma1(w[16]) + w[11] + w[2];
+    p.w19_add = small_sigma1(w[17]) + w[12] + small_sigma0(w[4]);
+    p.w30_add = small_sigma0(w[15]) + w[14];
+    p.w31_add = small_sigma0(w[16]) + w[15];
+    p.w32_add = small_sigma0(w[17]) + w[16];
+    for (int i = 0; i < 18; ++i) p.kw[i] = K[i] + w[i];
+    // Rounds 0..3 with W3 = 0: W3 reaches the state only through t1 of round
+    // 3, which is added to both the new a and the new e.
+    for (int i = 0; i < 8; ++i) p.s4[i] = p.mid[i];
+    for (int i = 0; i < 4; ++i) round_scalar(p.s4, p.kw[i]);
+}
+
+void second_hash_round0(uint32_t s[8]) {
+    for (int i = 0; i < 8; ++i) s[i] = IV[i];
+    round_scalar(s, K[0]);  // W0 = 0; the real W0 is added to a and e
 }
 
 }  // namespace chimera::sha256
