@@ -52,16 +52,32 @@ struct Lanes {
 
     // Round I on the state ring s: roles move one slot per round instead of
     // moving the data (a is s[-I mod 8]), so after 8k rounds s is a..h again.
+    // hk = h + K[I] + W[I] (h is not read: callers fold it when constant).
     template <int I>
-    static CHIMERA_AI void round(vec* s, vec kw) {
+    static CHIMERA_AI void round_hk(vec* s, vec hk) {
         constexpr int r = I & 7;
         vec a = s[(8 - r) & 7], b = s[(9 - r) & 7], c = s[(10 - r) & 7];
         vec& d = s[(11 - r) & 7];
         vec e = s[(12 - r) & 7], f = s[(13 - r) & 7], g = s[(14 - r) & 7];
         vec& h = s[(15 - r) & 7];
-        const vec t1 = add3(V::add(h, kw), Sigma1(e), V::ch(e, f, g));
+        const vec t1 = add3(hk, Sigma1(e), V::ch(e, f, g));
         d = V::add(d, t1);
         h = add3(t1, Sigma0(a), V::maj(a, b, c));
+    }
+    template <int I>
+    static CHIMERA_AI void round(vec* s, vec kw) {
+        round_hk<I>(s, V::add(s[(15 - (I & 7)) & 7], kw));
+    }
+
+    // Round I computing only the new e (the new a is left unset): enough
+    // for the rounds whose a nobody reads before the early reject.
+    template <int I>
+    static CHIMERA_AI void round_e_only(vec* s, vec kw) {
+        constexpr int r = I & 7;
+        vec& d = s[(11 - r) & 7];
+        vec e = s[(12 - r) & 7], f = s[(13 - r) & 7], g = s[(14 - r) & 7];
+        vec h = s[(15 - r) & 7];
+        d = V::add(d, add3(V::add(h, kw), Sigma1(e), V::ch(e, f, g)));
     }
 
     // Rounds I..End-1 with message words w (w[i] for i >= 16 computed here).
@@ -91,19 +107,21 @@ struct Lanes {
         for (int i = 0; i < 8; ++i) state[i] = V::add(state[i], s[i]);
     }
 
-    // Second hash of the first digest h[0..8], rounds 0..60. Its padding words
-    // are constants, so every term they contribute is folded. Afterwards s[7]
-    // holds e after 61 rounds, which becomes the final h: h after 64 rounds
-    // is g after 63, f after 62, e after 61.
-    static CHIMERA_AI void second_to_61(const vec* h, vec* s, vec* w) {
+    // Second hash of the first digest h[0..8], rounds 0..56. Its padding
+    // words are constants, so every term they contribute is folded. r1 is
+    // from second_hash_round0().
+    static CHIMERA_AI void second_to_57(const vec* h, const uint32_t* r1, vec* s, vec* w) {
         for (int i = 0; i < 8; ++i) w[i] = h[i];
-        uint32_t r1[8];
-        second_hash_round0(r1);
-        // State after round 0 in ring order: slot (i + 7) % 8 holds r1[i].
+        // State after round 0 in ring order: slot (i + 7) % 8 holds r1[i];
+        // a (slot 7) and e (slot 3) miss W0. Rounds 1..3 still see the
+        // constant r1[7], r1[6], r1[5] as h.
         for (int i = 0; i < 8; ++i) s[(i + 7) & 7] = V::set1(r1[i]);
         s[7] = V::add(s[7], w[0]);
         s[3] = V::add(s[3], w[0]);
-        rounds<1, 8>(s, w);
+        round_hk<1>(s, V::add(w[1], V::set1(K[1] + r1[7])));
+        round_hk<2>(s, V::add(w[2], V::set1(K[2] + r1[6])));
+        round_hk<3>(s, V::add(w[3], V::set1(K[3] + r1[5])));
+        rounds<4, 8>(s, w);
         uint32_t kw[16];
         for (int i = 8; i < 16; ++i) kw[i] = K[i];
         kw[8] += kPad;
@@ -126,7 +144,33 @@ struct Lanes {
         w[30] = add3(sigma1(w[28]), w[23], V::set1(sigma0_c(kLen2)));
         w[31] = add4(sigma1(w[29]), w[24], sigma0(w[16]), V::set1(kLen2));
         rounds_given<16, 32>(s, w);
-        rounds<32, 61>(s, w);
+        rounds<32, 57>(s, w);
+    }
+
+    // The whole second hash: s becomes the digest words.
+    static CHIMERA_AI void second_hash(const vec* h, const uint32_t* r1, vec* s, vec* w) {
+        second_to_57(h, r1, s, w);
+        rounds<57, 64>(s, w);
+        for (int i = 0; i < 8; ++i) s[i] = V::add(s[i], V::set1(IV[i]));
+    }
+
+    // The final digest word 7 without rounds 61..63: h after 64 rounds is g
+    // after 63, f after 62, e after 61, and e after 61 needs only the e
+    // half of rounds 57..60 (their a is first read in round 61).
+    static CHIMERA_AI vec second_word7(const vec* h, const uint32_t* r1, vec* w) {
+        vec s[8];
+        second_to_57(h, r1, s, w);
+        e_only_rounds<57, 61>(s, w);
+        return V::add(s[7], V::set1(IV[7]));  // round 60 wrote e into slot 7
+    }
+
+    template <int I, int End>
+    static CHIMERA_AI void e_only_rounds(vec* s, vec* w) {
+        if constexpr (I < End) {
+            w[I] = add4(sigma1(w[I - 2]), w[I - 7], sigma0(w[I - 15]), w[I - 16]);
+            round_e_only<I>(s, V::add(w[I], V::set1(K[I])));
+            e_only_rounds<I + 1, End>(s, w);
+        }
     }
 
     // Rounds I..End-1 whose words w[I..End) are already computed.
@@ -136,12 +180,6 @@ struct Lanes {
             round<I>(s, V::add(w[I], V::set1(K[I])));
             rounds_given<I + 1, End>(s, w);
         }
-    }
-
-    // Rounds 61..63 and the final addition: s becomes the digest words.
-    static CHIMERA_AI void second_finish(vec* s, vec* w) {
-        rounds<61, 64>(s, w);
-        for (int i = 0; i < 8; ++i) s[i] = V::add(s[i], V::set1(IV[i]));
     }
 
     // Digest bytes of the lanes in `lanes_wanted` (bit per lane) to out[l].
@@ -156,7 +194,8 @@ struct Lanes {
 
     // sha256d of `valid` (1..L) items of item_size bytes at `in`, digests to
     // `out`. Lanes past `valid` repeat the last item and are not stored.
-    static void hash_group(const uint8_t* in, size_t item_size, int valid, uint8_t* out) {
+    static void hash_group(const uint8_t* in, size_t item_size, int valid, const uint32_t* r1,
+                           uint8_t* out) {
         alignas(64) int32_t off[L];
         for (int l = 0; l < L; ++l) off[l] = int32_t(size_t(std::min(l, valid - 1)) * item_size);
         const vec offsets = V::load(off);
@@ -188,8 +227,7 @@ struct Lanes {
             compress(state, w);
         }
         vec s[8];
-        second_to_61(state, s, w);
-        second_finish(s, w);
+        second_hash(state, r1, s, w);
         uint8_t* outs[L];
         for (int l = 0; l < L; ++l) outs[l] = out + 32 * l;
         store_digests(s, valid == L ? ~0u : (1u << valid) - 1, outs);
@@ -201,9 +239,11 @@ struct Lanes {
             for (size_t i = 0; i < n; ++i) sha256d_single(in + i * item_size, item_size, out + 32 * i);
             return;
         }
+        uint32_t r1[8];
+        second_hash_round0(r1);
         size_t i = 0;
-        for (; i + L <= n; i += L) hash_group(in + i * item_size, item_size, L, out + 32 * i);
-        if (i < n) hash_group(in + i * item_size, item_size, int(n - i), out + 32 * i);
+        for (; i + L <= n; i += L) hash_group(in + i * item_size, item_size, L, r1, out + 32 * i);
+        if (i < n) hash_group(in + i * item_size, item_size, int(n - i), r1, out + 32 * i);
     }
 
     // Block 2 of the first hash for nonce words n = bswap(nonce): rounds 0..3
@@ -216,7 +256,11 @@ struct Lanes {
         for (int i = 0; i < 8; ++i) s[(i + 4) & 7] = V::set1(p.s4[i]);
         s[4] = V::add(s[4], n);
         s[0] = V::add(s[0], n);
-        rounds_const<4, 18>(s, p.kw);
+        // Rounds 4..6 still see constant h (s4[7], s4[6], s4[5]).
+        round_hk<4>(s, V::set1(p.s4[7] + p.kw[4]));
+        round_hk<5>(s, V::set1(p.s4[6] + p.kw[5]));
+        round_hk<6>(s, V::set1(p.s4[5] + p.kw[6]));
+        rounds_const<7, 18>(s, p.kw);
         for (int i = 0; i < 18; ++i) w[i] = V::set1(p.w[i]);  // only 16, 17 are read
         w[18] = V::add(V::set1(p.w18_add), sigma0(n));
         w[19] = V::add(V::set1(p.w19_add), n);
@@ -243,19 +287,22 @@ struct Lanes {
                      NonceList& hits) {
         ScanPrecomp p;
         scan_precompute(header, p);
+        uint32_t r1[8];
+        second_hash_round0(r1);
         const vec top = V::set1(load_le32(target + 28));
         const vec lane = V::lane_index();
         uint32_t nonce = start;
         for (uint64_t done = 0; done < count; done += L, nonce += L) {
             const vec nonces = V::add(V::set1(nonce), lane);
-            vec h1[8], s[8], w[64];
+            vec h1[8], w[64];
             first_block2(p, V::bswap(nonces), h1, w);
-            second_to_61(h1, s, w);
             // Digest word 7 is the top of the little-endian digest.
-            uint32_t pass = V::le_mask(V::bswap(V::add(s[7], V::set1(IV[7]))), top);
+            const vec word7 = second_word7(h1, r1, w);
+            uint32_t pass = V::le_mask(V::bswap(word7), top);
             if (count - done < uint64_t(L)) pass &= (1u << (count - done)) - 1;
             if (!pass) continue;
-            second_finish(s, w);
+            vec s[8];
+            second_hash(h1, r1, s, w);  // rare: survivors get the full digest
             alignas(64) uint8_t digests[L][32];
             uint8_t* outs[L];
             for (int l = 0; l < L; ++l) outs[l] = digests[l];
