@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "common/bytes.hpp"
 
@@ -21,6 +22,10 @@ extern const uint32_t IV[8];
 
 // One compression of a 64-byte big-endian block into state.
 void compress_scalar(uint32_t state[8], const uint8_t block[64]);
+
+// hits.push_back(nonce), out of line: a SIMD unit calling push_back itself
+// would emit its own ISA-specific copy of std::vector's growth code.
+void add_hit(std::vector<uint32_t>& hits, uint32_t nonce);
 
 // One round on state {a..h} with `kw` = K[i] + W[i]; the state is shifted
 // so that state[0] is the new a.

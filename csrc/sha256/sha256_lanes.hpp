@@ -308,7 +308,7 @@ struct Lanes {
             for (int l = 0; l < L; ++l) outs[l] = digests[l];
             store_digests(s, pass, outs);
             for (int l = 0; l < L; ++l)
-                if ((pass >> l & 1) && le256_leq(digests[l], target)) hits.push_back(nonce + uint32_t(l));
+                if ((pass >> l & 1) && le256_leq(digests[l], target)) add_hit(hits, nonce + uint32_t(l));
         }
     }
 };

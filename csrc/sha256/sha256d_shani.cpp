@@ -229,7 +229,7 @@ void scan_streams(const uint8_t* header, uint32_t start, uint64_t count, const u
             fin.cdgh = _mm_add_epi32(fin.cdgh, iv.cdgh);
             uint8_t digest[32];
             store_digest(fin, digest);
-            if (le256_leq(digest, target)) hits.push_back(nonce + uint32_t(s));
+            if (le256_leq(digest, target)) add_hit(hits, nonce + uint32_t(s));
         }
     }
 }
