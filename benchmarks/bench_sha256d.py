@@ -1,6 +1,9 @@
 """sha256d rates against hashlib (sha256 twice), measured in the same run.
 
 Run: .venv/bin/python -m pytest benchmarks/bench_sha256d.py
+On a shared, loaded machine add ``--benchmark-timer=time.thread_time``: the
+CPU time of the benchmarking thread (kernels run in it with the GIL released)
+does not count the time other processes hold the core.
 """
 
 from __future__ import annotations

@@ -206,25 +206,35 @@ struct Lanes {
             for (int j = 0; j < 16; ++j) w[j] = V::bswap(V::gather(in + pos + 4 * j, offsets));
             compress(state, w);
         }
-        // Padding (0x80, zeros, 64-bit bit length) goes into per-lane copies
-        // of the last partial block: one or two blocks.
+        // The last partial block plus padding (0x80, zeros, 64-bit bit
+        // length), one or two blocks, built word by word without copying:
+        // whole data words are gathered, padding words are constants, and
+        // the one word holding both data and the 0x80 byte is assembled per
+        // lane.
         const size_t rem = item_size - pos;
-        const size_t tail_len = rem + 9 <= 64 ? 64 : 128;
-        alignas(64) uint8_t tail[L][128];
-        alignas(64) int32_t tail_off[L];
+        const size_t tail_words = rem + 9 <= 64 ? 16 : 32;
         const uint64_t bits = uint64_t(item_size) * 8;
-        for (int l = 0; l < L; ++l) {
-            uint8_t* t = tail[l];
-            std::memset(t, 0, tail_len);
-            std::memcpy(t, in + off[l] + pos, rem);
-            t[rem] = 0x80;
-            for (int i = 0; i < 8; ++i) t[tail_len - 1 - i] = uint8_t(bits >> (8 * i));
-            tail_off[l] = 128 * l;
-        }
-        const vec toff = V::load(tail_off);
-        for (size_t b = 0; b < tail_len; b += 64) {
-            for (int j = 0; j < 16; ++j) w[j] = V::bswap(V::gather(tail[0] + b + 4 * j, toff));
-            compress(state, w);
+        for (size_t j = 0; j < tail_words; ++j) {
+            vec& word = w[j & 15];
+            if (4 * j + 4 <= rem) {
+                word = V::bswap(V::gather(in + pos + 4 * j, offsets));
+            } else if (4 * j <= rem) {
+                alignas(64) int32_t mixed[L];
+                for (int l = 0; l < L; ++l) {
+                    uint32_t v = 0x80u << (8 * (3 - (rem - 4 * j)));
+                    for (size_t b = 4 * j; b < rem; ++b)
+                        v |= uint32_t(in[off[l] + pos + b]) << (8 * (3 - (b - 4 * j)));
+                    mixed[l] = int32_t(v);
+                }
+                word = V::load(mixed);
+            } else if (j == tail_words - 2) {
+                word = V::set1(uint32_t(bits >> 32));
+            } else if (j == tail_words - 1) {
+                word = V::set1(uint32_t(bits));
+            } else {
+                word = V::set1(0);
+            }
+            if ((j & 15) == 15) compress(state, w);
         }
         vec s[8];
         second_hash(state, r1, s, w);
