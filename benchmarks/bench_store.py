@@ -84,7 +84,9 @@ def _baseline_rate(store, pool_id, miners) -> float:
 def test_share_writer_throughput(benchmark, bench_store, tmp_path):
     store, pool_id, miners = bench_store
     baseline = _baseline_rate(store, pool_id, miners)
-    writer = store.share_writer(journal_path=tmp_path / "bench.jsonl", batch_size=20_000, max_queue=200_000)
+    workers = 2 if store.backend == "postgresql" else 1
+    writer = store.share_writer(journal_path=tmp_path / "bench.jsonl", batch_size=10_000, max_queue=200_000,
+                                workers=workers)
     batches = iter([_shares(SHARES, pool_id, miners) for _ in range(ROUNDS + 1)])
 
     def ingest():
@@ -95,7 +97,7 @@ def test_share_writer_throughput(benchmark, bench_store, tmp_path):
     writer.close()
     assert writer.stats().stored == SHARES * (ROUNDS + 1)
     rate = SHARES / benchmark.stats.stats.min
-    benchmark.extra_info.update({"backend": store.backend, "rate_sps": rate, "baseline_rate_sps": baseline,
+    benchmark.extra_info.update({"backend": store.backend, "workers": workers, "rate_sps": rate, "baseline_rate_sps": baseline,
                                  "ratio": rate / baseline, "load_avg_1m": os.getloadavg()[0]})
-    print(f"\n{store.backend}: ShareWriter {rate:,.0f} shares/s; SQLAlchemy insert() baseline "
+    print(f"\n{store.backend}: ShareWriter ({workers} worker(s)) {rate:,.0f} shares/s; SQLAlchemy insert() baseline "
           f"{baseline:,.0f} shares/s; ratio {rate / baseline:.1f}x (load average {os.getloadavg()[0]:.1f})")
