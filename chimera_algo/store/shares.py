@@ -186,6 +186,9 @@ class ShareRepository(Repository):
         # Every month from the earliest to the latest share (cheaper than a set over all rows).
         first = partitions.month_start(_naive_utc(min(s.submitted_at for s in batch)))
         last = partitions.month_start(_naive_utc(max(s.submitted_at for s in batch)))
+        # ... and the month after, so a long-running writer has the next
+        # partition long before the boundary (DDL locks the parent briefly).
+        last = partitions.add_months(last, 1)
         months = []
         month = first
         while month <= last:
