@@ -81,10 +81,42 @@ def _baseline_rate(store, pool_id, miners) -> float:
     return BASELINE_SHARES / best
 
 
+def ingest_extra(writer, batch) -> None:
+    writer.submit_many(batch)
+    writer.flush(timeout=120)
+
+
+def _server_cpu_seconds(store) -> float:
+    """CPU time of this database's PostgreSQL backends (local server: /proc)."""
+    if store.backend != "postgresql":
+        return 0.0
+    with store.engine.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _cpu_per_share(store, run) -> tuple[float, float]:
+    """(client, server) CPU microseconds per share for one more round; independent of machine load."""
+    server0, client0 = _server_cpu_seconds(store), time.process_time()
+    run()
+    client = time.process_time() - client0
+    server = _server_cpu_seconds(store) - server0
+    return client / SHARES * 1e6, server / SHARES * 1e6
+
+
 def test_share_writer_throughput(benchmark, bench_store, tmp_path):
     store, pool_id, miners = bench_store
     baseline = _baseline_rate(store, pool_id, miners)
-    writer = store.share_writer(journal_path=tmp_path / "bench.jsonl", batch_size=20_000, max_queue=200_000)
+    workers = 2 if store.backend == "postgresql" else 1
+    writer = store.share_writer(journal_path=tmp_path / "bench.jsonl", batch_size=10_000, max_queue=200_000,
+                                workers=workers)
     batches = iter([_shares(SHARES, pool_id, miners) for _ in range(ROUNDS + 1)])
 
     def ingest():
@@ -92,10 +124,20 @@ def test_share_writer_throughput(benchmark, bench_store, tmp_path):
         writer.flush(timeout=120)
 
     benchmark.pedantic(ingest, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    extra = _shares(SHARES, pool_id, miners)  # built outside the measurement, as for the rounds
+    cpu = _cpu_per_share(store, lambda: ingest_extra(writer, extra))
     writer.close()
-    assert writer.stats().stored == SHARES * (ROUNDS + 1)
+    assert writer.stats().stored == SHARES * (ROUNDS + 2)
     rate = SHARES / benchmark.stats.stats.min
-    benchmark.extra_info.update({"backend": store.backend, "rate_sps": rate, "baseline_rate_sps": baseline,
+    client_us, server_us = cpu
+    # What 2 idle cores could sustain: the client is one GIL-bound core, the
+    # server's work spreads over the rest.
+    idle_estimate = min(1e6 / client_us, 2e6 / (client_us + server_us)) if client_us else 0.0
+    benchmark.extra_info.update({"client_cpu_us_per_share": client_us, "server_cpu_us_per_share": server_us,
+                                 "idle_2core_estimate_sps": idle_estimate})
+    print(f"\n{store.backend}: CPU per share: client {client_us:.1f} us, database server {server_us:.1f} us "
+          f"-> about {idle_estimate:,.0f} shares/s on 2 idle cores")
+    benchmark.extra_info.update({"backend": store.backend, "workers": workers, "rate_sps": rate, "baseline_rate_sps": baseline,
                                  "ratio": rate / baseline, "load_avg_1m": os.getloadavg()[0]})
-    print(f"\n{store.backend}: ShareWriter {rate:,.0f} shares/s; SQLAlchemy insert() baseline "
+    print(f"\n{store.backend}: ShareWriter ({workers} worker(s)) {rate:,.0f} shares/s; SQLAlchemy insert() baseline "
           f"{baseline:,.0f} shares/s; ratio {rate / baseline:.1f}x (load average {os.getloadavg()[0]:.1f})")

@@ -151,11 +151,14 @@ class ShareWriter:
         journal_path: str | Path | None = None,
         name: str = "default",
         max_backoff: float = 5.0,
+        workers: int = 1,
     ) -> None:
         if flush_interval <= 0 or flush_interval > 0.1:
             raise ValueError("flush_interval must be in (0, 0.1] seconds")
         if batch_size < 1 or max_queue < batch_size:
             raise ValueError("need 1 <= batch_size <= max_queue")
+        if not 1 <= workers <= 8:
+            raise ValueError("workers must be between 1 and 8")
         self._repo = shares
         self._interval = flush_interval
         self._batch_size = batch_size
@@ -170,12 +173,17 @@ class ShareWriter:
         self._dropped = 0
         self._outages = 0
         self._healthy = True
-        self._uncertain = True  # first write (and journal replay) deduplicates
+        self._down_since = 0.0
         self._journal_ours = 0  # shares this writer acknowledged into the live journal file
         self._replay_ours = 0  # ... and those of them moved aside for replay
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name=f"share-writer:{name}", daemon=True)
-        self._thread.start()
+        # Several workers = several connections writing batches concurrently
+        # (PostgreSQL spreads the per-row work over cores; SQLite has one
+        # writer at a time, so keep 1 there). Worker 0 also replays the journal.
+        self._threads = [threading.Thread(target=self._run, args=(i,), name=f"share-writer:{name}:{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
 
     # -- producer side --------------------------------------------------------
     def submit(self, share: NewShare) -> None:
@@ -223,7 +231,8 @@ class ShareWriter:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        self._thread.join(timeout=timeout + self._max_backoff + 5)
+        for thread in self._threads:
+            thread.join(timeout=timeout + self._max_backoff + 5)
         with self._cond:
             left = list(self._queue)
             self._queue.clear()
@@ -248,13 +257,13 @@ class ShareWriter:
             n = min(self._batch_size, len(self._queue))
             return [self._queue.popleft() for _ in range(n)]
 
-    def _run(self) -> None:
+    def _run(self, worker: int) -> None:
         backoff = 0.05
         held: list[NewShare] = []
-        down_since = 0.0
+        uncertain = True  # the first write (after start or any failure) deduplicates
         while True:
             try:
-                if self.journal.has_work():
+                if worker == 0 and self.journal.has_work():
                     self._replay_journal()
                 if not held:
                     batch = self._next_batch()
@@ -262,19 +271,28 @@ class ShareWriter:
                         return
                     held = batch
                 if held:
-                    self._write(held)
+                    stored, dropped = self._write_isolating(held, uncertain)
+                    with self._cond:
+                        self._stored += stored
+                        self._dropped += dropped
+                        self._done += len(held)
+                        self._cond.notify_all()
                     held = []
-                if not self._healthy:
-                    log.warning("share writer: database back after %.1f s; writing resumed", time.monotonic() - down_since)
+                uncertain = False
+                with self._cond:
+                    recovered = not self._healthy
                     self._healthy = True
+                if recovered:
+                    log.warning("share writer: database back after %.1f s; writing resumed",
+                                time.monotonic() - self._down_since)
                 backoff = 0.05
             except Exception as error:  # transient: keep the batch, back off, retry
+                uncertain = True  # the failed COMMIT may have happened: check before rewriting
                 with self._cond:
                     if self._healthy:
                         self._outages += 1
-                        down_since = time.monotonic()
+                        self._down_since = time.monotonic()
                     self._healthy = False
-                    self._uncertain = True
                     pending = self._submitted - self._done
                     stopping = self._stopping
                 log.warning("share writer: database unavailable (%s); holding %d unwritten shares (%d of them in "
@@ -286,15 +304,6 @@ class ShareWriter:
                     return
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
-
-    def _write(self, batch: Sequence[NewShare]) -> None:
-        stored, dropped = self._write_isolating(batch, self._uncertain)
-        self._uncertain = False
-        with self._cond:
-            self._stored += stored
-            self._dropped += dropped
-            self._done += len(batch)
-            self._cond.notify_all()
 
     def _write_isolating(self, batch: Sequence[NewShare], dedupe: bool) -> tuple[int, int]:
         """(stored, dropped); bisects a batch the database rejects as data to drop only bad shares."""

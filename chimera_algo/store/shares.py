@@ -183,14 +183,23 @@ class ShareRepository(Repository):
         """PostgreSQL: make sure every month in ``batch`` has a partition (never fail at a boundary)."""
         if self.engine.dialect.name != "postgresql":
             return
-        months = {(s.submitted_at.astimezone(timezone.utc).year, s.submitted_at.astimezone(timezone.utc).month)
-                  for s in batch}
-        missing = months - self._months_ready
+        # Every month from the earliest to the latest share (cheaper than a set over all rows).
+        first = partitions.month_start(_naive_utc(min(s.submitted_at for s in batch)))
+        last = partitions.month_start(_naive_utc(max(s.submitted_at for s in batch)))
+        # ... and the month after, so a long-running writer has the next
+        # partition long before the boundary (DDL locks the parent briefly).
+        last = partitions.add_months(last, 1)
+        months = []
+        month = first
+        while month <= last:
+            months.append((month.year, month.month))
+            month = partitions.add_months(month, 1)
+        missing = set(months) - self._months_ready
         if not missing:
             return
         with self.engine.begin() as conn:
-            for year, month in sorted(missing):
-                partitions.create_partition(conn, partitions.date(year, month, 1))
+            for year, number in sorted(missing):
+                partitions.create_partition(conn, partitions.date(year, number, 1))
         self._months_ready |= missing
 
     def write_batch(self, batch: Sequence[NewShare], dedupe: bool = False) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -47,6 +48,11 @@ def _verify(encoded: str, secret: str) -> bool:
         return _PH.verify(encoded, secret)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _PH.hash(secrets.token_hex(16))
 
 
 def new_backup_code() -> str:
@@ -112,7 +118,10 @@ class UserRepository(Repository):
     def authenticate(self, login: str, password: str, otp: str | None = None) -> User:
         """Check password (and TOTP or a backup code when MFA is on); count the login."""
         user = self.find(login)
-        if user is None or not _verify(user.password_hash, password):
+        if user is None:
+            _verify(_dummy_hash(), password)  # same cost as a real check: no user enumeration by timing
+            raise AuthenticationError("unknown user or wrong password")
+        if not _verify(user.password_hash, password):
             raise AuthenticationError("unknown user or wrong password")
         if user.status != "active":
             raise AuthenticationError(f"account is {user.status}")

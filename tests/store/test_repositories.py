@@ -130,6 +130,10 @@ def test_miner_connections_and_status_cache(world, store):
     closed = store.miners.close_connection("abc123", reason="client quit", shares_submitted=5)
     assert closed.status == "disconnected" and closed.disconnected_at >= conn.connected_at
     assert store.miners.get_or_create(world.user.id, world.pool.id, "rig1").id == world.miner.id
+    with pytest.raises(ValueError, match="miner_status has no field"):
+        store.miners.put_status(world.miner.id, hashrate=5)  # the data model calls it current_hashrate
+    with pytest.raises(ValueError, match="pool_stats has no field"):
+        store.pools.put_stats(world.pool.id, luck=1.0)
 
 
 def test_block_lifecycle(world, store):

@@ -129,7 +129,8 @@ def _fault_server():
     return url, restart
 
 
-def test_survives_postgres_restart_under_load(tmp_path, caplog):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_survives_postgres_restart_under_load(tmp_path, caplog, workers):
     url, restart = _fault_server()
     from .conftest import PgDatabases
 
@@ -142,7 +143,7 @@ def test_survives_postgres_restart_under_load(tmp_path, caplog):
         pool = store.pools.create("fault", btc.id, algo.id, 3999, "bc1qfault")
         miners = [store.miners.get_or_create(user.id, pool.id, f"w{i}").id for i in range(20)]
         writer = store.share_writer(journal_path=tmp_path / "fault.jsonl", batch_size=2000, max_queue=20_000,
-                                    max_backoff=0.5)
+                                    max_backoff=0.5, workers=workers)
         acknowledged = []
         stop = threading.Event()
 
