@@ -12,7 +12,7 @@ from chimera_algo.pool.demo import run_demo
 
 def test_demo_mines_blocks_into_sqlite(tmp_path):
     url = f"sqlite:///{tmp_path}/demo.db"
-    sink = open_sink(url)
+    sink = open_sink(url, "demo-test", str(tmp_path / "journal.jsonl"))
     out = io.StringIO()
     try:
         server = asyncio.run(run_demo("sha256d", threads=1, block_time=2.0, duration=12, sink=sink, out=out, interval=1))
