@@ -97,6 +97,12 @@ def format_rate(hashes_per_second: float) -> str:
 
 
 async def cancel(task: asyncio.Task) -> None:
+    """Stop ``task``; a task that already ended keeps its outcome for whoever
+    checked it (callers look at ``task.result()`` before cancelling)."""
+    if task.done():
+        if not task.cancelled():
+            task.exception()  # mark retrieved
+        return
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

@@ -86,6 +86,10 @@ class PoolSink(Protocol):
 
     def update_block(self, block_hash: str, status: str, confirmations: int) -> None: ...
 
+    def put_pool_stats(self, pool_id: str, **fields: float | int | str) -> None:
+        """Real-time pool statistics (the ``pool_stats:{id}`` cache hash)."""
+        ...
+
     def flush(self) -> None: ...
 
     def close(self) -> None: ...
@@ -103,6 +107,7 @@ class MemorySink:
         self.shares: list[ShareRecord] = []
         self.share_count = 0
         self.blocks: dict[str, BlockRecord] = {}
+        self.pool_stats: dict[str, dict] = {}
         self._ids = itertools.count(1)
 
     def register_pool(self, name: str, configuration: dict) -> str:
@@ -144,6 +149,9 @@ class MemorySink:
         block.status, block.confirmations = status, confirmations
         if status == "confirmed" and block.confirmed_at is None:
             block.confirmed_at = datetime.utcnow()
+
+    def put_pool_stats(self, pool_id: str, **fields: float | int | str) -> None:
+        self.pool_stats[pool_id] = fields
 
     def flush(self) -> None:
         pass

@@ -146,5 +146,11 @@ class StoreSink:
         else:
             self.store.blocks.set_confirmations(block.id, confirmations)
 
+    def put_pool_stats(self, pool_id: str, **fields: float | int | str) -> None:
+        try:
+            self.store.pools.put_stats(pool_id, **fields)
+        except StoreError as exc:  # statistics are best effort; shares are not
+            log.warning("pool stats: %s", exc)
+
     def close(self) -> None:
         self.writer.close()

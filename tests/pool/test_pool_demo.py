@@ -53,3 +53,15 @@ def test_cli_pool_run_reports_config_errors(tmp_path):
     )
     assert result.returncode == 2
     assert "[stratum] port: must be 0..65535" in result.stderr
+
+
+def test_cli_miner_reports_connection_and_url_errors():
+    for args, words in (
+        (["--url", "http://127.0.0.1:1", "--user", "a.b"], "expected stratum+tcp://HOST:PORT"),
+        (["--url", "stratum+tcp://127.0.0.1:1", "--user", "a.b", "--duration", "2"], "miner stopped"),
+        (["--url", "stratum+tcp://127.0.0.1:1", "--user", "a.b", "--algo", "md5"], "unknown algorithm"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "chimera_algo", "miner", *args], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 2 and words in result.stderr, result.stderr

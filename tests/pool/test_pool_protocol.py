@@ -358,3 +358,24 @@ def test_tls_port_serves_the_same_protocol(tmp_path):
             await server.stop()
 
     run(scenario())
+
+
+def test_known_users_policy_and_live_stats():
+    async def scenario():
+        sink = MemorySink(users={"alice"})
+        server = await start_pool(pool_config(stratum__authorize="known"), sink=sink)
+        try:
+            c = await Client.connect(server.port)
+            await c.call("mining.subscribe", [])
+            answer = await c.call("mining.authorize", ["mallory.rig", "x"])
+            assert answer["error"] == [24, "unknown user 'mallory'", None]
+            await c.handshake("alice.rig1")
+            await assert_still_mining(c, 1)
+            await asyncio.sleep(1.2)  # two statistics samples
+            server.publish_stats()
+            stats = sink.pool_stats[server.pool_id]
+            assert stats["active_miners"] == 1 and stats["total_hashrate"] >= 0
+        finally:
+            await server.stop()
+
+    run(scenario())
