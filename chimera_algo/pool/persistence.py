@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 
-@dataclass
+@dataclass(slots=True)
 class ShareRecord:
     """One judged share; fields named as the ``shares`` table columns."""
 

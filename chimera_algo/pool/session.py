@@ -133,6 +133,13 @@ class StratumSession:
             self.close("not reading its socket")
 
     def _reply(self, msg_id: Any, result: Any) -> None:
+        if result is True and type(msg_id) is int:  # the accepted-share answer, built directly
+            payload = b'{"id":%d,"result":true,"error":null}\n' % msg_id
+            if self.out is not None:
+                self.out.append(payload)
+            elif not self.closed:
+                self._write(payload)
+            return
         self._send({"id": msg_id, "result": result, "error": None})
 
     def _error_reply(self, msg_id: Any, error: StratumError) -> None:
