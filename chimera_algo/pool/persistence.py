@@ -86,8 +86,9 @@ class PoolSink(Protocol):
 
     def update_block(self, block_hash: str, status: str, confirmations: int) -> None: ...
 
-    def put_pool_stats(self, pool_id: str, **fields: float | int | str) -> None:
-        """Real-time pool statistics (the ``pool_stats:{id}`` cache hash)."""
+    def put_pool_stats(self, pool_id: str, live: dict, point: dict, tags: dict) -> None:
+        """``live``: the ``pool_stats:{id}`` cache hash; ``point``/``tags``: a
+        ``pool_stats`` time-series point (fields and tags as in the data model)."""
         ...
 
     def flush(self) -> None: ...
@@ -150,8 +151,8 @@ class MemorySink:
         if status == "confirmed" and block.confirmed_at is None:
             block.confirmed_at = datetime.utcnow()
 
-    def put_pool_stats(self, pool_id: str, **fields: float | int | str) -> None:
-        self.pool_stats[pool_id] = fields
+    def put_pool_stats(self, pool_id: str, live: dict, point: dict, tags: dict) -> None:
+        self.pool_stats[pool_id] = live
 
     def flush(self) -> None:
         pass

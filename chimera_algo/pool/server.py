@@ -416,18 +416,29 @@ class StratumServer:
     # --- periodic work ---------------------------------------------------------------------
 
     def publish_stats(self) -> None:
-        """Push the pool's live figures to the sink (Redis ``pool_stats:{id}``)."""
+        """Push live figures (the data model's ``pool_stats:{id}`` cache hash) and
+        a ``pool_stats`` time-series point to the sink."""
         s = self.stats
         job = self.jobs.current
-        self.sink.put_pool_stats(
-            self.pool_id,
-            total_hashrate=round(s.hashrate),
-            active_miners=sum(1 for session in self.sessions if session.workers),
-            shares_per_minute=round(s.accepted_rate * 60, 3),
-            last_block_time=s.last_block_at,
-            current_difficulty=target_to_difficulty(job.network_target, self.family) if job else 0.0,
-            blocks_found=s.blocks_accepted,
-        )
+        network = target_to_difficulty(job.network_target, "bitcoin") if job else 0.0
+        hashrate = round(s.hashrate)
+        miners = sum(1 for session in self.sessions if session.workers)
+        live = {
+            "total_hashrate": hashrate,
+            "active_miners": miners,
+            "shares_per_minute": round(s.accepted_rate * 60, 3),
+            "last_block_time": s.last_block_at,
+            "current_difficulty": network,
+        }
+        point = {
+            "total_hashrate": hashrate,
+            "active_miners": miners,
+            "total_shares": s.accepted,
+            "blocks_found": s.blocks_accepted,
+            "network_difficulty": round(network),
+        }
+        tags = {"pool_id": self.pool_id, "cryptocurrency": self.config.pool.coin, "algorithm": self.config.pool.algorithm}
+        self.sink.put_pool_stats(self.pool_id, live, point, tags)
 
     async def _housekeeping(self) -> None:
         st = self.config.stratum

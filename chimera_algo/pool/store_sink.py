@@ -146,10 +146,11 @@ class StoreSink:
         else:
             self.store.blocks.set_confirmations(block.id, confirmations)
 
-    def put_pool_stats(self, pool_id: str, **fields: float | int | str) -> None:
+    def put_pool_stats(self, pool_id: str, live: dict, point: dict, tags: dict) -> None:
         try:
-            self.store.pools.put_stats(pool_id, **fields)
-        except StoreError as exc:  # statistics are best effort; shares are not
+            self.store.pools.put_stats(pool_id, **live)
+            self.store.timeseries.record("pool_stats", tags, point)
+        except (StoreError, OSError) as exc:  # statistics are best effort; shares are not
             log.warning("pool stats: %s", exc)
 
     def close(self) -> None:

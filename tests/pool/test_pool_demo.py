@@ -5,6 +5,7 @@ import asyncio
 import io
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 
 from chimera_algo.pool.app import close_sink, open_sink
 from chimera_algo.pool.demo import run_demo
@@ -31,6 +32,11 @@ def test_demo_mines_blocks_into_sqlite(tmp_path):
         assert {b.share_id for b in blocks} <= {s.id for s in stored if s.is_block}
         assert server.source.height == 1 + server.stats.blocks_accepted  # our blocks extended the simnet
         assert "accepted" in out.getvalue()
+        server.publish_stats()
+        assert int(store.pools.stats(pool.id)["active_miners"]) == 0  # the miner has left
+        now = datetime.now(timezone.utc)
+        buckets = store.timeseries.query("pool_stats", "total_hashrate", now - timedelta(minutes=5), now + timedelta(minutes=1))
+        assert buckets  # points were recorded every 5 s during the run and just now
     finally:
         close_sink(sink)
 
