@@ -11,6 +11,7 @@ import pytest
 
 from chimera_algo.pool.persistence import MemorySink
 from chimera_algo.pool.serialize import sha256d
+from chimera_algo.pool.session import MAX_WORKERS_PER_CONNECTION
 from pool_stratum_client import Client, start_pool, pool_config
 
 
@@ -185,6 +186,12 @@ def test_garbage_answered_while_others_mine():
             bad = await Client.connect(server.port)
             await bad.send_raw(b"{this is not json\n")
             assert (await bad.read())["error"] == [20, "malformed JSON", None]
+            await bad.send_raw(b"[" * 10000 + b"\n")  # nesting deeper than the JSON parser's recursion
+            assert (await bad.read())["error"] == [20, "malformed JSON", None]
+            for i in range(MAX_WORKERS_PER_CONNECTION):
+                assert (await bad.call("mining.authorize", [f"bob.w{i}", "x"]))["result"] is True
+            answer = await bad.call("mining.authorize", ["bob.one-too-many", "x"])
+            assert answer["error"][0] == 24 and "workers per connection" in answer["error"][1]
             await bad.send_raw(b"[1,2,3]\n")
             assert (await bad.read())["error"][0] == 20
             answer = await bad.call("mining.nonsense", [])
