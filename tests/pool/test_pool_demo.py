@@ -1,19 +1,51 @@
-"""The demo end to end: pool on the simnet with the embedded SQLite store,
-the bundled miner over TCP; shares and blocks land in the database."""
+"""The demo end to end: pool on the simnet with the store (embedded SQLite,
+and PostgreSQL when the test server is there), the bundled miner over TCP;
+shares and blocks land in the database."""
 
 import asyncio
 import io
+import os
 import subprocess
 import sys
+import uuid
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from chimera_algo.pool.app import close_sink, open_sink
 from chimera_algo.pool.demo import run_demo
+from conftest import require_service
 
 
-def test_demo_mines_blocks_into_sqlite(tmp_path):
-    url = f"sqlite:///{tmp_path}/demo.db"
-    sink = open_sink(url, "demo-test", str(tmp_path / "journal.jsonl"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh database: SQLite in tmp_path, or a scratch database on the
+    PostgreSQL test server (.ci/services.d/10-postgres.sh)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/demo.db"
+        return
+    server = os.environ.get("CHIMERA_TEST_POSTGRES_URL")
+    if not server:
+        require_service("PostgreSQL", "CHIMERA_TEST_POSTGRES_URL is not set")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    admin_url = server.replace("postgresql://", "postgresql+psycopg://", 1)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"chimera_pool_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # any failure means the server is not usable here
+        require_service("PostgreSQL", f"cannot create a database on {server}: {exc}")
+    yield f"{server.rpartition('/')[0]}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_demo_mines_blocks_into_the_store(database_url, tmp_path):
+    sink = open_sink(database_url, "demo-test", str(tmp_path / "journal.jsonl"))
     out = io.StringIO()
     try:
         server = asyncio.run(run_demo("sha256d", threads=1, block_time=2.0, duration=12, sink=sink, out=out, interval=1))
