@@ -390,7 +390,10 @@ class StratumServer:
             required_confirmations=self.config.node.confirmations,
             status="pending" if reason is None else "rejected",
         )
-        self.sink.record_block(record)
+        try:
+            self.sink.record_block(record)
+        except Exception:  # the node has the block either way; say so loudly
+            log.exception("could not record block %s at height %d", digest, template.height)
         if reason is None:
             self.stats.blocks_accepted += 1
             self.stats.last_block_at = datetime.now(timezone.utc).isoformat()
