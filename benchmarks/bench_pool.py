@@ -64,13 +64,13 @@ def _serve(port_queue: multiprocessing.Queue, max_connections: int) -> None:
 
 
 def _proc_stats(pid: int) -> tuple[float, int]:
-    """(CPU seconds, RSS bytes) of ``pid`` from /proc."""
+    """(CPU seconds, resident bytes) of ``pid`` from /proc."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    return cpu, rss
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    with open(f"/proc/{pid}/status") as f:
+        rss_kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return cpu, rss_kib * 1024
 
 
 # --- simulated miners ------------------------------------------------------------------------
@@ -204,6 +204,7 @@ async def hold_connections(port: int, pid: int, count: int) -> dict:
         held.extend(batch)
     await asyncio.sleep(1.0)
     _, rss_after = _proc_stats(pid)
+    assert len(held) == count
     for miner in held:
         miner.writer.close()
     return {"connections": len(held), "rss_delta_mib": (rss_after - rss_before) / 2**20,
@@ -254,11 +255,16 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     baseline = validation_only(seconds)
     print(f"validation only (no network, per CPU-second): {baseline['shares_per_s']:,.0f} shares/s")
-    ports: multiprocessing.Queue = multiprocessing.Queue()
-    child = multiprocessing.Process(target=_serve, args=(ports, count), daemon=True)
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no memory inherited from this one
+    ports: multiprocessing.Queue = spawn.Queue()
+    child = spawn.Process(target=_serve, args=(ports, count), daemon=True)
     child.start()
     try:
         port = ports.get(timeout=60)
+        # First, on a fresh process, so RSS growth is the connections' own.
+        held = asyncio.run(hold_connections(port, child.pid, count))
+        print(f"held {held['connections']:,} connections: pool RSS +{held['rss_delta_mib']:.1f} MiB, "
+              f"{held['bytes_per_connection'] / 1024:.1f} KiB per connection")
         cpu0, _ = _proc_stats(child.pid)
         t0, own0 = time.perf_counter(), time.process_time()
         result = asyncio.run(throughput(port, seconds))
@@ -273,9 +279,6 @@ def main() -> None:
         lat = asyncio.run(latency(port, args.rate, seconds))
         print(f"paced {lat['target_rate']:,.0f}/s: achieved {lat['achieved_rate']:,.0f}/s, "
               f"p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms ({lat['errors']} errors)")
-        held = asyncio.run(hold_connections(port, child.pid, count))
-        print(f"held {held['connections']:,} connections: pool RSS +{held['rss_delta_mib']:.1f} MiB, "
-              f"{held['bytes_per_connection'] / 1024:.1f} KiB per connection")
     finally:
         child.terminate()
         child.join()

@@ -41,7 +41,7 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
 
     async def main() -> int:
-        sink = open_sink(config.store.url)
+        sink = open_sink(config.store.url, f"{config.pool.name}-{config.pool.instance_id}")
         server = build_server(config, sink)
         try:
             try:

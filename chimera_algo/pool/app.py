@@ -52,15 +52,16 @@ def build_server(
     return StratumServer(config, provider, source or build_source(config), sink)
 
 
-def open_sink(url: str) -> PoolSink:
+def open_sink(url: str, name: str = "pool", journal_path: str | None = None) -> PoolSink:
     """The store-backed sink for ``url`` ("" = the store's default, embedded
-    SQLite unless configured), or an in-memory one for "memory"."""
+    SQLite unless configured), or an in-memory one for "memory". ``name``
+    names the share writer's journal (one per pool process)."""
     if url == "memory":
         return MemorySink()
-    from chimera_algo.store import open_store
     from chimera_algo.pool.store_sink import StoreSink
+    from chimera_algo.store import open_store
 
-    return StoreSink(open_store(url or None))
+    return StoreSink(open_store(url or None), name, journal_path)
 
 
 def close_sink(sink: PoolSink) -> None:
@@ -96,6 +97,12 @@ def format_rate(hashes_per_second: float) -> str:
 
 
 async def cancel(task: asyncio.Task) -> None:
+    """Stop ``task``; a task that already ended keeps its outcome for whoever
+    checked it (callers look at ``task.result()`` before cancelling)."""
+    if task.done():
+        if not task.cancelled():
+            task.exception()  # mark retrieved
+        return
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

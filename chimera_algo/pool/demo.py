@@ -79,7 +79,7 @@ async def run_demo(
     """Run until ``duration`` elapses (or forever); returns the stopped server."""
     config = demo_config(algorithm, threads, port, block_time)
     own_sink = sink is None
-    sink = open_sink(database) if sink is None else sink
+    sink = open_sink(database, "demo") if sink is None else sink
     server = build_server(config, sink)
     await server.start()
     url = f"stratum+tcp://127.0.0.1:{server.port}"

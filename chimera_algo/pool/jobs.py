@@ -4,6 +4,7 @@ parameters precomputed, the duplicate-share set, and stale bookkeeping."""
 from __future__ import annotations
 
 import itertools
+import struct
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ class Job:
     notify_params: list = field(default_factory=list)
     seen: set = field(default_factory=set)  # duplicate detection keys
     stale: bool = False
+    header_prefix: bytes = b""  # version + prevhash: the header's first 36 bytes
+
+    def __post_init__(self) -> None:
+        self.header_prefix = struct.pack("<I", self.template.version) + self.template.prevhash
 
     # JobLike (hasher provider) view
     @property

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 
-@dataclass
+@dataclass(slots=True)
 class ShareRecord:
     """One judged share; fields named as the ``shares`` table columns."""
 
@@ -86,6 +86,11 @@ class PoolSink(Protocol):
 
     def update_block(self, block_hash: str, status: str, confirmations: int) -> None: ...
 
+    def put_pool_stats(self, pool_id: str, live: dict, point: dict, tags: dict) -> None:
+        """``live``: the ``pool_stats:{id}`` cache hash; ``point``/``tags``: a
+        ``pool_stats`` time-series point (fields and tags as in the data model)."""
+        ...
+
     def flush(self) -> None: ...
 
     def close(self) -> None: ...
@@ -103,6 +108,7 @@ class MemorySink:
         self.shares: list[ShareRecord] = []
         self.share_count = 0
         self.blocks: dict[str, BlockRecord] = {}
+        self.pool_stats: dict[str, dict] = {}
         self._ids = itertools.count(1)
 
     def register_pool(self, name: str, configuration: dict) -> str:
@@ -144,6 +150,9 @@ class MemorySink:
         block.status, block.confirmations = status, confirmations
         if status == "confirmed" and block.confirmed_at is None:
             block.confirmed_at = datetime.utcnow()
+
+    def put_pool_stats(self, pool_id: str, live: dict, point: dict, tags: dict) -> None:
+        self.pool_stats[pool_id] = live
 
     def flush(self) -> None:
         pass

@@ -138,7 +138,10 @@ class RpcSource:
         # decides confirmed or orphaned. Anything else is a rejection reason.
         if result not in (None, "inconclusive"):
             return str(result)
-        await self._check_tip()  # new work now rather than at the next poll
+        try:
+            await self._check_tip()  # new work now rather than at the next poll
+        except NodeError as exc:
+            log.warning("after submitblock: %s (the poll will catch up)", exc)
         return None
 
     async def _check_tip(self) -> None:

@@ -34,6 +34,7 @@ from chimera_algo.targets import diff1_target, difficulty_to_target, target_to_d
 log = logging.getLogger(__name__)
 HOUSEKEEPING_INTERVAL = 0.5
 HASHRATE_WINDOW = 60.0
+STATS_INTERVAL = 5.0
 
 
 def difficulty_family(algorithm: str) -> str:
@@ -57,15 +58,25 @@ class PoolStats:
     accepted_work: float = 0.0  # expected hashes behind the accepted shares
     samples: deque = field(default_factory=lambda: deque(maxlen=int(HASHRATE_WINDOW / HOUSEKEEPING_INTERVAL) + 1))
 
+    last_block_at: str = ""  # ISO time of our last accepted block
+
     def sample(self, now: float) -> None:
-        self.samples.append((now, self.accepted_work))
+        self.samples.append((now, self.accepted_work, self.accepted))
+
+    @property
+    def accepted_rate(self) -> float:
+        """Accepted shares per second over the last minute."""
+        if len(self.samples) < 2:
+            return 0.0
+        (t0, _, a0), (t1, _, a1) = self.samples[0], self.samples[-1]
+        return (a1 - a0) / (t1 - t0) if t1 > t0 else 0.0
 
     @property
     def hashrate(self) -> float:
         """Hashes per second estimated from accepted work over the last minute."""
         if len(self.samples) < 2:
             return 0.0
-        (t0, w0), (t1, w1) = self.samples[0], self.samples[-1]
+        (t0, w0, _), (t1, w1, _) = self.samples[0], self.samples[-1]
         return (w1 - w0) / (t1 - t0) if t1 > t0 else 0.0
 
 
@@ -379,9 +390,13 @@ class StratumServer:
             required_confirmations=self.config.node.confirmations,
             status="pending" if reason is None else "rejected",
         )
-        self.sink.record_block(record)
+        try:
+            self.sink.record_block(record)
+        except Exception:  # the node has the block either way; say so loudly
+            log.exception("could not record block %s at height %d", digest, template.height)
         if reason is None:
             self.stats.blocks_accepted += 1
+            self.stats.last_block_at = datetime.now(timezone.utc).isoformat()
             self.pending_blocks[digest] = record
             log.info("block %d accepted: %s", template.height, digest)
         else:
@@ -403,9 +418,34 @@ class StratumServer:
 
     # --- periodic work ---------------------------------------------------------------------
 
+    def publish_stats(self) -> None:
+        """Push live figures (the data model's ``pool_stats:{id}`` cache hash) and
+        a ``pool_stats`` time-series point to the sink."""
+        s = self.stats
+        job = self.jobs.current
+        network = target_to_difficulty(job.network_target, "bitcoin") if job else 0.0
+        hashrate = round(s.hashrate)
+        miners = sum(1 for session in self.sessions if session.workers)
+        live = {
+            "total_hashrate": hashrate,
+            "active_miners": miners,
+            "shares_per_minute": round(s.accepted_rate * 60, 3),
+            "last_block_time": s.last_block_at,
+            "current_difficulty": network,
+        }
+        point = {
+            "total_hashrate": hashrate,
+            "active_miners": miners,
+            "total_shares": s.accepted,
+            "blocks_found": s.blocks_accepted,
+            "network_difficulty": round(network),
+        }
+        tags = {"pool_id": self.pool_id, "cryptocurrency": self.config.pool.coin, "algorithm": self.config.pool.algorithm}
+        self.sink.put_pool_stats(self.pool_id, live, point, tags)
+
     async def _housekeeping(self) -> None:
         st = self.config.stratum
-        last_block_check = 0.0
+        last_block_check = last_stats = 0.0
         while True:
             await asyncio.sleep(HOUSEKEEPING_INTERVAL)
             now = time.monotonic()
@@ -423,6 +463,9 @@ class StratumServer:
                     if new is not None:
                         session.set_difficulty(new)
             try:
+                if now - last_stats >= STATS_INTERVAL:
+                    last_stats = now
+                    self.publish_stats()
                 if now - self._last_job_at >= st.job_refresh:
                     self._issue(await self.source.fetch_template())
                 if now - last_block_check >= 2.0 and self.pending_blocks:

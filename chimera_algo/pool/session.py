@@ -8,6 +8,7 @@ connections cost little; each complete line is handled synchronously in
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 _WORKER_RE = re.compile(r"^[A-Za-z0-9_\-]{1,100}(\.[A-Za-z0-9_\-]{1,100})?$")
 MAX_WRITE_BUFFER = 1 << 20  # a reader this far behind is dropped
 KEEP_JOB_DIFFICULTIES = 32
+MAX_WORKERS_PER_CONNECTION = 64  # each new worker is a miners row: bound what one socket can create
+log = logging.getLogger(__name__)
 
 
 class StratumSession:
@@ -133,6 +136,13 @@ class StratumSession:
             self.close("not reading its socket")
 
     def _reply(self, msg_id: Any, result: Any) -> None:
+        if result is True and type(msg_id) is int:  # the accepted-share answer, built directly
+            payload = b'{"id":%d,"result":true,"error":null}\n' % msg_id
+            if self.out is not None:
+                self.out.append(payload)
+            elif not self.closed:
+                self._write(payload)
+            return
         self._send({"id": msg_id, "result": result, "error": None})
 
     def _error_reply(self, msg_id: Any, error: StratumError) -> None:
@@ -157,7 +167,7 @@ class StratumSession:
     def handle_line(self, line: bytes) -> None:
         try:
             message = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nesting
             self._error_reply(None, StratumError(errors.OTHER, "malformed JSON"))
             self.server.note_garbage(self)
             return
@@ -187,6 +197,10 @@ class StratumSession:
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             self._error_reply(msg_id, StratumError(errors.OTHER, f"bad params for {method}: {exc}"))
             return
+        except Exception:  # a bug must cost one answer, not the connection or the pool
+            log.exception("%s from %s:%d failed", method, self.ip, self.port)
+            self._error_reply(msg_id, StratumError(errors.OTHER, "internal error"))
+            return
         self._reply(msg_id, result)
         after = _AFTER.get(method)
         if after is not None:
@@ -213,6 +227,8 @@ class StratumSession:
         name = params[0]
         if not _WORKER_RE.match(name):
             raise StratumError(errors.UNAUTHORIZED, f"invalid worker name {name[:64]!r} (expected username.worker)")
+        if name not in self.workers and len(self.workers) >= MAX_WORKERS_PER_CONNECTION:
+            raise StratumError(errors.UNAUTHORIZED, f"at most {MAX_WORKERS_PER_CONNECTION} workers per connection")
         user, _, worker = name.partition(".")
         miner_id = self.server.miner_id(self, user, worker or "default")
         if miner_id is None:

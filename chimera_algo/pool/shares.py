@@ -3,6 +3,8 @@ the job's hasher, compare with the share and network targets."""
 
 from __future__ import annotations
 
+import hashlib
+import struct
 import time
 from dataclasses import dataclass
 
@@ -10,12 +12,16 @@ from chimera_algo.hasher import HasherProvider
 from chimera_algo.pool import errors
 from chimera_algo.pool.errors import StratumError
 from chimera_algo.pool.jobs import Job
-from chimera_algo.pool.serialize import header, merkle_root_from_branch, sha256d
+
+# Bound once: this module's validate() is the pool's hot path.
+_sha256 = hashlib.sha256
+_pack1 = struct.Struct("<I").pack
+_pack3 = struct.Struct("<III").pack
 
 NTIME_FUTURE_LIMIT = 7200  # seconds, as Bitcoin's max future block time
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Submission:
     """One ``mining.submit`` as parsed from the wire (hex strings checked later)."""
 
@@ -27,7 +33,7 @@ class Submission:
     version_bits: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ShareResult:
     job: Job
     header: bytes
@@ -91,9 +97,13 @@ class ShareValidator:
         job.seen.add(key)
 
         extranonce = extranonce1 + en2
-        coinbase_hash = sha256d(job.coinbase.assemble(extranonce))
-        root = merkle_root_from_branch(coinbase_hash, job.branch)
-        head = header(version, job.template.prevhash, root, ntime, job.bits, nonce)
+        coinbase = job.coinbase
+        root = _sha256(_sha256(coinbase.coinb1 + extranonce + coinbase.coinb2).digest()).digest()
+        for sibling in job.branch:
+            root = _sha256(_sha256(root + sibling).digest()).digest()
+        head = job.header_prefix + root + _pack3(ntime, job.bits, nonce)
+        if version != job.version:
+            head = _pack1(version) + head[4:]
         digest = self.provider.hasher_for(job, sub.worker).hash(head)
         value = int.from_bytes(digest, "little")
         is_block = value <= job.network_target

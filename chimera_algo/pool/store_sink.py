@@ -1,13 +1,12 @@
 """PoolSink on ``chimera_algo.store``: pools, miners, connections and blocks
-through the repositories; shares batched to ``shares.write_batch`` from a
-background thread so the event loop never waits on the database."""
+through the repositories; shares through the store's ShareWriter (batched,
+journaled, on its own thread) so the event loop never waits on the database."""
 
 from __future__ import annotations
 
 import logging
 import math
 import secrets
-import threading
 import uuid
 from decimal import Decimal
 
@@ -27,20 +26,11 @@ def _bigint_difficulty(difficulty: float) -> int:
 
 
 class StoreSink:
-    def __init__(self, store: Store, flush_interval: float = 0.25):
+    def __init__(self, store: Store, name: str = "pool", journal_path: str | None = None):
         self.store = store
-        self.flush_interval = flush_interval
-        self._queue: list[NewShare] = []
-        self._queue_lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._users: dict[str, object] = {}
+        self.writer = store.share_writer(name=name, journal_path=journal_path)
         self._miners: dict[tuple[str, str, str], str] = {}
         self._algorithm_ids: dict[str, object] = {}
-        self._stop = threading.Event()
-        self.written = 0
-        self.failed_batches = 0
-        self._thread = threading.Thread(target=self._run, name="share-writer", daemon=True)
-        self._thread.start()
 
     # --- pool, miners, connections ------------------------------------------------------
 
@@ -133,29 +123,10 @@ class StoreSink:
             submitted_at=record.submitted_at,
             id=record.id or uuid.uuid4(),
         )
-        with self._queue_lock:
-            self._queue.append(share)
+        self.writer.submit(share)
 
     def flush(self) -> None:
-        with self._write_lock:
-            with self._queue_lock:
-                batch, self._queue = self._queue, []
-            if not batch:
-                return
-            try:
-                self.written += self.store.shares.write_batch(batch)
-            except StoreError:
-                # Outcome unknown (e.g. died in COMMIT): retry once with dedupe.
-                self.failed_batches += 1
-                log.exception("share batch failed; retrying with dedupe")
-                self.written += self.store.shares.write_batch(batch, dedupe=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.flush_interval):
-            try:
-                self.flush()
-            except Exception:  # keep the writer alive; the batch is logged
-                log.exception("share writer")
+        self.writer.flush()
 
     # --- blocks ---------------------------------------------------------------------------
 
@@ -175,7 +146,12 @@ class StoreSink:
         else:
             self.store.blocks.set_confirmations(block.id, confirmations)
 
+    def put_pool_stats(self, pool_id: str, live: dict, point: dict, tags: dict) -> None:
+        try:
+            self.store.pools.put_stats(pool_id, **live)
+            self.store.timeseries.record("pool_stats", tags, point)
+        except (StoreError, OSError) as exc:  # statistics are best effort; shares are not
+            log.warning("pool stats: %s", exc)
+
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.flush()
+        self.writer.close()

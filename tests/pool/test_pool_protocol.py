@@ -11,6 +11,7 @@ import pytest
 
 from chimera_algo.pool.persistence import MemorySink
 from chimera_algo.pool.serialize import sha256d
+from chimera_algo.pool.session import MAX_WORKERS_PER_CONNECTION
 from pool_stratum_client import Client, start_pool, pool_config
 
 
@@ -185,6 +186,12 @@ def test_garbage_answered_while_others_mine():
             bad = await Client.connect(server.port)
             await bad.send_raw(b"{this is not json\n")
             assert (await bad.read())["error"] == [20, "malformed JSON", None]
+            await bad.send_raw(b"[" * 10000 + b"\n")  # nesting deeper than the JSON parser's recursion
+            assert (await bad.read())["error"] == [20, "malformed JSON", None]
+            for i in range(MAX_WORKERS_PER_CONNECTION):
+                assert (await bad.call("mining.authorize", [f"bob.w{i}", "x"]))["result"] is True
+            answer = await bad.call("mining.authorize", ["bob.one-too-many", "x"])
+            assert answer["error"][0] == 24 and "workers per connection" in answer["error"][1]
             await bad.send_raw(b"[1,2,3]\n")
             assert (await bad.read())["error"][0] == 20
             answer = await bad.call("mining.nonsense", [])
@@ -354,6 +361,27 @@ def test_tls_port_serves_the_same_protocol(tmp_path):
             c = Client(reader, writer)
             await c.handshake()
             await assert_still_mining(c, 1)
+        finally:
+            await server.stop()
+
+    run(scenario())
+
+
+def test_known_users_policy_and_live_stats():
+    async def scenario():
+        sink = MemorySink(users={"alice"})
+        server = await start_pool(pool_config(stratum__authorize="known"), sink=sink)
+        try:
+            c = await Client.connect(server.port)
+            await c.call("mining.subscribe", [])
+            answer = await c.call("mining.authorize", ["mallory.rig", "x"])
+            assert answer["error"] == [24, "unknown user 'mallory'", None]
+            await c.handshake("alice.rig1")
+            await assert_still_mining(c, 1)
+            await asyncio.sleep(1.2)  # two statistics samples
+            server.publish_stats()
+            stats = sink.pool_stats[server.pool_id]
+            assert stats["active_miners"] == 1 and stats["total_hashrate"] >= 0
         finally:
             await server.stop()
 
