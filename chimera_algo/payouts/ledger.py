@@ -107,6 +107,13 @@ class Ledger:
                 blocks.c.pool_id == pool_id, blocks.c.status == "confirmed")).scalars()), 0)
         return PoolState(**row._mapping, pps_credited_units=int(credited), pps_earned_units=earned)
 
+    def _lock_pool(self, conn: Connection, pool_id: UUID) -> None:
+        """Serialize balance-changing transactions of one pool (PostgreSQL row
+        lock; SQLite transactions already start with BEGIN IMMEDIATE)."""
+        self._state(conn, pool_id)
+        conn.execute(select(payout_pool_state.c.pool_id).where(payout_pool_state.c.pool_id == pool_id)
+                     .with_for_update())
+
     def set_halted(self, pool_id: UUID | str, halted: bool, reason: str | None) -> PoolState:
         pid = as_uuid(pool_id, "pool_id")
         with self.engine.begin() as conn:
@@ -131,6 +138,7 @@ class Ledger:
             if block.status in ("orphaned", "rejected") or block.payout_processed:
                 return None
             pool = self._pool(conn, block.pool_id)
+            self._lock_pool(conn, pool.id)
             total = to_units(block.total_reward)
             method = pool.payout_method or "PPLNS"
             counted: list[tuple[UUID, UUID]] = []  # (share id, user id) in the window
@@ -170,6 +178,7 @@ class Ledger:
             block = self._block(conn, bid)
             if block.status != "orphaned":
                 raise LedgerError(f"block {block.block_hash} is {block.status}, not orphaned: nothing to reverse")
+            self._lock_pool(conn, block.pool_id)
             credits = conn.execute(select(payout_ledger).where(
                 payout_ledger.c.block_id == bid, payout_ledger.c.kind == "block")).all()
             reversed_users = set(conn.execute(select(payout_ledger.c.user_id).where(
@@ -203,6 +212,7 @@ class Ledger:
             pool = self._pool(conn, pid)
             if pool.payout_method != "PPS":
                 return 0
+            self._lock_pool(conn, pid)
             reward = to_units(conn.execute(select(supported_cryptocurrencies.c.block_reward).where(
                 supported_cryptocurrencies.c.id == pool.cryptocurrency_id)).scalar_one())
             credited = select(payout_ledger.c.share_id).where(
@@ -253,6 +263,7 @@ class Ledger:
         created: list[CreatedPayout] = []
         with self.engine.begin() as conn:
             pool = self._pool(conn, pid)
+            self._lock_pool(conn, pid)  # two creators must not both debit the same balance
             for balance in self._balances(conn, pid):
                 wallet = conn.execute(select(user_wallets).where(
                     user_wallets.c.user_id == balance.user_id,

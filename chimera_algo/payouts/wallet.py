@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Iterator
 
@@ -52,7 +52,7 @@ class WalletClient(RpcClient):
 
     def __init__(self, settings: RpcSettings, wallet: str = "") -> None:
         url = settings.url.rstrip("/") + (f"/wallet/{wallet}" if wallet else "")
-        super().__init__(RpcSettings(**{**settings.__dict__, "url": url}))
+        super().__init__(replace(settings, url=url))
         self.wallet = wallet
 
     def call(self, method: str, *params: Any) -> Any:

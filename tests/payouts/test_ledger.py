@@ -190,3 +190,38 @@ def test_bad_input_is_refused_in_words(world):
         ledger.balances("not-a-uuid")
     with pytest.raises(LedgerError, match="no pool"):
         ledger.state("00000000-0000-0000-0000-000000000000")
+
+
+def test_concurrent_payout_creation_debits_each_balance_once(world):
+    import threading
+
+    from chimera_algo.store import open_store
+
+    world.wallet("bob", "rltc1qbob")
+    ledger = Ledger(world.store)
+    for _ in range(4):
+        block = world.block("bob", "1", network_difficulty=100, difficulty=200)
+        ledger.credit_block(block.id)
+        world.store.blocks.set_confirmations(block.id, 6)
+        stores = [open_store(world.store.url) for _ in range(3)]  # as separate processes would
+        barrier = threading.Barrier(len(stores))
+        errors: list[BaseException] = []
+
+        def create(store):
+            try:
+                barrier.wait()
+                Ledger(store).create_payouts(world.pool.id, force=True)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=create, args=(s,)) for s in stores]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for s in stores:
+            s.close()
+        assert not errors
+        assert balances(ledger, world)["bob"] == (0, 0)
+    paid = [p.amount for p in world.store.payouts.list(pool_id=world.pool.id)]
+    assert sum(paid) == Decimal("3.96") and len(paid) == 4  # 4 blocks x 0.99, one payout each
