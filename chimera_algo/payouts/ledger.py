@@ -254,9 +254,10 @@ class Ledger:
         """Turn mature balances past their threshold into pending payouts.
 
         Threshold: the wallet's ``minimum_payout``, else the pool's
-        ``payout_threshold``. Frequency: the wallet's ``payout_frequency``
-        (manual / hourly / daily / weekly since the user's last payout in this
-        pool); ``force`` ignores frequency and ``automatic_payouts``.
+        ``payout_threshold``. Frequency: the longer of the pool's and the
+        wallet's ``payout_frequency`` (hourly / daily / weekly since the user's
+        last payout in this pool; manual on either side: only when forced);
+        ``force`` ignores frequency and ``automatic_payouts``.
         """
         pid = as_uuid(pool_id, "pool_id")
         now = now or utcnow()
@@ -274,21 +275,22 @@ class Ledger:
                 threshold = to_units(wallet.minimum_payout if wallet.minimum_payout is not None else pool.payout_threshold)
                 if balance.mature_units < max(threshold, 1):
                     continue
-                if not force and not self._due(conn, pid, balance.user_id, wallet, now):
+                if not force and not self._due(conn, pool, balance.user_id, wallet, now):
                     continue
                 created.append(self._create_payout(conn, pool, balance, wallet, now))
         return created
 
-    def _due(self, conn: Connection, pool_id: UUID, user_id: UUID, wallet: Row, now: datetime) -> bool:
+    def _due(self, conn: Connection, pool: Row, user_id: UUID, wallet: Row, now: datetime) -> bool:
+        # Both schedules apply: the pool's (how often it pays at all) and the
+        # wallet's (how often this user wants paying); the longer period wins.
         if wallet.automatic_payouts is False:
             return False
-        period = FREQUENCY_PERIODS.get(wallet.payout_frequency or "daily")
-        if period is None:  # manual
+        periods = [FREQUENCY_PERIODS.get(f or "daily") for f in (pool.payout_frequency, wallet.payout_frequency)]
+        if None in periods:  # manual
             return False
-        last = conn.execute(select(func.max(payouts.c.created_at)).where(
-            payouts.c.pool_id == pool_id, payouts.c.user_id == user_id)).scalar()
-        last = _as_datetime(last)
-        return last is None or now - last >= period
+        last = _as_datetime(conn.execute(select(func.max(payouts.c.created_at)).where(
+            payouts.c.pool_id == pool.id, payouts.c.user_id == user_id)).scalar())
+        return last is None or now - last >= max(p for p in periods if p is not None)
 
     def _create_payout(self, conn: Connection, pool: Row, balance: Balance, wallet: Row, now: datetime) -> CreatedPayout:
         mature = or_(payout_ledger.c.block_id.is_(None), blocks.c.status == "confirmed")

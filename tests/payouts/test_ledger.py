@@ -182,6 +182,24 @@ def test_payouts_follow_threshold_and_frequency(world):
         assert conn.execute(select(func.sum(payout_ledger.c.amount_units))).scalar() == 495_000_000  # alice's
 
 
+def test_pool_frequency_applies_too(world):
+    ledger = Ledger(world.store)
+    world.wallet("bob", "rltc1qbob", payout_frequency="hourly")
+    block = world.block("bob", "1", network_difficulty=100, difficulty=200)
+    ledger.credit_block(block.id)
+    world.store.blocks.set_confirmations(block.id, 6)
+    world.store.pools.update(world.pool.id, payout_frequency="manual")
+    assert ledger.create_payouts(world.pool.id) == []
+    world.store.pools.update(world.pool.id, payout_frequency="weekly")
+    [first] = ledger.create_payouts(world.pool.id, now=world.clock)
+    b2 = world.block("bob", "1", network_difficulty=100, difficulty=200)
+    ledger.credit_block(b2.id)
+    world.store.blocks.set_confirmations(b2.id, 6)
+    # bob asks hourly, the pool pays weekly: the longer period wins.
+    assert ledger.create_payouts(world.pool.id, now=world.clock + timedelta(days=6)) == []
+    assert len(ledger.create_payouts(world.pool.id, now=world.clock + timedelta(days=7))) == 1
+
+
 def test_bad_input_is_refused_in_words(world):
     ledger = Ledger(world.store)
     with pytest.raises(LedgerError, match="no block"):
