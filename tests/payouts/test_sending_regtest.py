@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from chimera_algo.payouts.amounts import to_coins, to_units
+from chimera_algo.payouts.amounts import to_units
 from chimera_algo.payouts.ledger import Ledger
 from chimera_algo.payouts.ledger_schema import payout_batches
 from chimera_algo.payouts.sender import STEPS, PayoutInconsistency, PayoutSender, PayoutsHalted
