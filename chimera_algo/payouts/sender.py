@@ -39,6 +39,7 @@ log = logging.getLogger("chimera.payouts")
 
 Checkpoint = Callable[[str], None]
 STEPS = ("before_commit", "after_commit", "after_rpc", "after_record")
+CLOCK_SKEW_SECONDS = 2 * 3600  # database vs node clocks, generously
 
 
 class PayoutsHalted(RuntimeError):
@@ -110,9 +111,10 @@ class PayoutSender:
                 if txids:
                     self._record(batch.id, txids[0])
                     report.recorded.append(txids[0])
-                else:
-                    self._release(batch.id, "not in the wallet after a restart: never sent")
-                    report.released += 1
+                    continue
+                self._check_no_unkeyed_twin(batch)
+                self._release(batch.id, "not in the wallet after a restart: never sent")
+                report.released += 1
             report.confirmed = self._track_confirmations()
         except PayoutInconsistency as exc:
             self.halt(str(exc))
@@ -129,6 +131,19 @@ class PayoutSender:
                 payouts.c.id.not_in(in_batch))).scalars().all()
         if stray:
             raise PayoutInconsistency(f"payouts {', '.join(map(str, stray))} are processing without a send batch")
+
+    def _check_no_unkeyed_twin(self, batch) -> None:
+        """Before calling a batch unsent: no wallet send since it was prepared may
+        pay exactly its outputs (comments live only in this wallet's file; one
+        restored from a backup has lost them)."""
+        with self.engine.connect() as conn:
+            outputs = {address: units for address, (_, units) in self._items(conn, batch.id).items()}
+        since = int(batch.created_at.timestamp()) - CLOCK_SKEW_SECONDS
+        twins = self.wallet.sends_paying(outputs, since)
+        if twins:
+            raise PayoutInconsistency(
+                f"batch {batch.idempotency_key} is not in the wallet by its key, but {', '.join(twins)} pays "
+                "exactly its outputs: it may have been sent; not sending again without a human decision")
 
     def _batches(self, status: str) -> list:
         with self.engine.connect() as conn:

@@ -110,6 +110,17 @@ class WalletClient(RpcClient):
                 found.append(entry["txid"])
         return found
 
+    def sends_paying(self, outputs: dict[str, int], since: int, page: int = 500) -> list[str]:
+        """txids of wallet sends at or after unix time ``since`` whose outputs
+        to others are exactly ``outputs`` (address -> units), whatever their comment."""
+        paid: dict[str, dict[str, int]] = {}
+        for entry in self._all_transactions(page):
+            if entry.get("category") == "send" and int(entry.get("time", 0)) >= since:
+                to = paid.setdefault(entry["txid"], {})
+                address = entry.get("address", "")
+                to[address] = to.get(address, 0) - to_units(entry["amount"])
+        return [txid for txid, to in paid.items() if to == outputs]
+
     def _all_transactions(self, page: int) -> Iterator[dict]:
         skip = 0
         while True:

@@ -204,3 +204,19 @@ def test_refused_until_retries_run_out_then_failed_and_refunded(sqlite_store, no
     assert (payout.status, payout.retry_count) == ("failed", 2)
     assert ledger.balances(world.pool.id)[0].mature_units == 500  # refunded: nothing lost
     assert received(node, addresses["alice"]) == 0
+
+
+def test_a_send_without_the_key_but_with_the_batch_outputs_halts_instead_of_resending(sqlite_store, node):
+    store = sqlite_store
+    world, addresses = pending_payouts(store, node, {"alice": "0.07", "bob": "0.08"})
+    sender = PayoutSender(store, node.sender, world.pool.id,
+                          checkpoint=lambda step: (_ for _ in ()).throw(SystemExit) if step == "after_commit" else None)
+    with pytest.raises(SystemExit):  # prepared, not sent
+        sender.send_pending()
+    # The same outputs leave the wallet with no key (e.g. a wallet restored from a backup lost comments).
+    node.sender.send_many({addresses["alice"]: to_units("0.07"), addresses["bob"]: to_units("0.08")}, "")
+    with pytest.raises(PayoutInconsistency, match="pays exactly its outputs"):
+        PayoutSender(store, node.sender, world.pool.id).send_pending()
+    assert Ledger(store).state(world.pool.id).halted
+    assert {p.status for p in store.payouts.list(pool_id=world.pool.id)} == {"processing"}
+    assert received(node, addresses["alice"]) == to_units("0.07")  # once, by hand; never by the engine
