@@ -10,11 +10,12 @@ A send is a *batch*: one ``sendmany`` carrying several payouts. Its life:
 
 A crash can leave a batch ``prepared`` with the money sent or not. Before
 anything else, every run **reconciles**: it looks the key up in the wallet's
-transaction list. Found once → the send happened, record it. Not found → it
-never happened (the key was committed before the RPC, which answers only
-after the wallet stored the transaction), release the payouts to pending.
-Found twice, or found with other outputs than the batch's → halt the pool's
-payouts and alert: a human must look, the engine will not guess.
+transaction list. Found once → the send happened, record it. Not found, and
+no send since the batch was prepared pays exactly its outputs → it never
+happened (the key was committed before the RPC, which answers only after the
+wallet stored the transaction), release the payouts to pending. Found twice,
+found with other outputs, or a keyless send with exactly its outputs → halt
+the pool's payouts and alert: a human must look, the engine will not guess.
 """
 
 from __future__ import annotations
