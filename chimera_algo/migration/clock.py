@@ -29,7 +29,6 @@ class SystemClock:
 class FakeClock:
     """A clock that moves only when told to; ``perf`` and ``now`` move together."""
 
-
     def __init__(self, start: float = 1_800_000_000.0):
         self._start = start
         self._elapsed = 0.0  # kept apart from the epoch so microseconds stay exact

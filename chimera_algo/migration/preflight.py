@@ -59,4 +59,4 @@ def run_preflight(control: Hasher, candidate: Hasher, same_pow: bool, clock: Clo
     candidate_time = _bench(candidate, vectors, clock)
     impact = (candidate_time / control_time - 1) * 100 if control_time > 0 else 0.0
     # DECIMAL(5,2) in the data model
-    return PreflightReport(performance_impact=round(max(-999.99, min(999.99, impact)), 2))
+    return PreflightReport(performance_impact=round(max(-999.99, min(999.99, impact)), 2) + 0.0)
