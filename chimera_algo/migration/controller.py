@@ -102,7 +102,7 @@ class MigrationController:
         self._repo = repository
         self._resolve = CachingResolver(resolver)
         self._clock = clock or SystemClock()
-        self._executor = executor if executor is not None else BackgroundExecutor()
+        self._executor = executor  # a BackgroundExecutor is started on first use
         self._events = events
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Event], None]] = []
@@ -178,7 +178,7 @@ class MigrationController:
             route = self._route(share.job, share.worker)
         except StaleJobError as exc:
             self.metrics.inc("stale_shares")
-            return Verdict(share.id, False, share.job.algorithm, None, reason=f"stale: {exc}")
+            return Verdict(share.id, False, share.job.algorithm, None, reason=f"stale: {exc}", stale=True)
         m = self._m
         timeout = m.candidate_timeout if m is not None else None
         result = run_side(self._resolve(route.decider), route.decider, share.header, self._clock,
@@ -422,6 +422,10 @@ class MigrationController:
                        reason=result.error or "")
 
     def _submit(self, task: Callable[[], None]) -> None:
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = BackgroundExecutor()
         if not self._executor.submit(task):
             self.metrics.inc("comparisons_dropped")
 

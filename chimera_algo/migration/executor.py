@@ -25,11 +25,13 @@ class ComparisonExecutor(Protocol):
         ...
 
 
-def _run_isolated(task: Task) -> None:
+def _run_isolated(task: Task) -> Exception | None:
     try:
         task()
-    except Exception:  # a comparison must never take down its runner
+    except Exception as exc:  # a comparison must never take down its runner
         log.exception("migration comparison task failed")
+        return exc
+    return None
 
 
 class BackgroundExecutor:
@@ -79,6 +81,7 @@ class DeferredExecutor:
         self.capacity = capacity
         self._tasks: deque[Task] = deque()
         self.dropped = 0
+        self.failures: list[Exception] = []  # tests assert this stays empty
 
     def submit(self, task: Task) -> bool:
         if len(self._tasks) >= self.capacity:
@@ -94,7 +97,9 @@ class DeferredExecutor:
         """Run up to ``limit`` queued tasks in order (all when None)."""
         done = 0
         while self._tasks and (limit is None or done < limit):
-            _run_isolated(self._tasks.popleft())
+            failure = _run_isolated(self._tasks.popleft())
+            if failure is not None:
+                self.failures.append(failure)
             done += 1
         return done
 

@@ -56,6 +56,7 @@ class Verdict:
     algorithm: str  # the implementation that decided
     digest: Optional[bytes]
     reason: str = ""
+    stale: bool = False  # the job's algorithm was replaced and its grace window ended
 
 
 def run_side(hasher: Hasher, algorithm: str, header: Buffer, clock: Clock,
