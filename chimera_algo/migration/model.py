@@ -145,7 +145,8 @@ class Migration:
     def plan(self) -> dict[str, Any]:
         """The settings that are not columns of the data model, as JSON values."""
         return {
-            "pool": self.pool,
+            "from_algorithm": self.from_algorithm,
+            "to_algorithm": self.to_algorithm,
             "salt": self.salt,
             "steps": list(self.steps),
             "sample_rate": self.sample_rate,
@@ -157,7 +158,6 @@ class Migration:
             "paused_at": self.paused_at,
             "phase_started_at": self.phase_started_at,
             "switched_at": self.switched_at,
-            "revision": self.revision,
         }
 
     def to_dict(self) -> dict[str, Any]:
