@@ -153,9 +153,13 @@ class MigrationController:
         cur = self._m
         if cur is None or event.get("id") != cur.id or int(event.get("revision", 0)) > cur.revision:
             try:
-                self.refresh()
+                m = self.refresh()
             except Exception:  # the next tick reloads anyway
                 log.exception("reloading migration state after an event failed")
+                return
+            if m is not None:
+                self._notify({"type": "migration.followed", "id": m.id, "pool": self.pool,
+                              "revision": m.revision, "current_phase": m.current_phase})
 
     # ------------------------------------------------------------- pool seam
     def algorithm_for_new_job(self, height: int) -> str:
