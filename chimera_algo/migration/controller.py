@@ -86,7 +86,7 @@ class MigrationController:
         pool: str,
         repository: MigrationRepository,
         *,
-        baseline: str,
+        baseline: Optional[str] = None,
         resolver: Resolver = default_resolver,
         clock: Optional[Clock] = None,
         executor: Optional[ComparisonExecutor] = None,
@@ -95,7 +95,8 @@ class MigrationController:
     ):
         if not isinstance(pool, str) or not pool:
             raise ValueError("pool must be a non-empty string")
-        split_algorithm(baseline)
+        if baseline is not None:
+            split_algorithm(baseline)
         self.pool = pool
         self.baseline = baseline
         self.metrics = metrics or MigrationMetrics()
@@ -120,9 +121,13 @@ class MigrationController:
         return self._m
 
     def current_algorithm(self) -> str:
-        """The implementation the pool runs outside any migration."""
+        """The implementation the pool runs outside any migration: from the
+        pool's migration history, else the ``baseline`` given."""
         m = self._m
         if m is None:
+            if self.baseline is None:
+                raise MigrationError(f"pool {self.pool} has no migration history and no baseline: "
+                                     "say which NAME@VERSION it runs now")
             return self.baseline
         return m.to_algorithm if m.status == Status.COMPLETED else m.from_algorithm
 
@@ -401,7 +406,7 @@ class MigrationController:
 
     def _new_job_algorithm(self, m: Optional[Migration], height: int) -> str:
         if m is None:
-            return self.baseline
+            return self.current_algorithm()
         switched = m.status == Status.COMPLETED or (m.current_phase == Phase.SWITCHED and m.status == Status.IN_PROGRESS)
         if not switched:
             return m.from_algorithm
