@@ -14,13 +14,14 @@ Rules that make it safe:
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import threading
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Optional
 
-from chimera_algo.hasher import Hasher, JobLike
+from chimera_algo.hasher import Buffer, Hasher, JobLike
 from chimera_algo.migration import cohort
 from chimera_algo.migration.clock import Clock, SystemClock
 from chimera_algo.migration.errors import (
@@ -61,6 +62,35 @@ class Route:
     decider: str
     checker: Optional[str]
     candidate_decides: bool
+
+
+class ComparingHasher(Hasher):
+    """The deciding implementation, with the other side checked off the answer path.
+
+    ``hash`` is the compared call (``meets_target`` goes through it);
+    ``hash_many`` and ``scan`` are the decider's, uncompared."""
+
+    def __init__(self, controller: "MigrationController", decider: Hasher, route: Route, job: JobLike, worker: str):
+        self.name, self.version = decider.name, decider.version
+        self.digest_size, self.isa = decider.digest_size, decider.isa
+        self._controller, self._decider, self._route = controller, decider, route
+        self._job, self._worker = job, worker
+
+    def hash(self, data: Buffer) -> bytes:
+        header = bytes(data)
+        share = Share(f"h:{hashlib.sha256(header).hexdigest()[:16]}", self._job, self._worker, header, 0)
+        result = self._controller._decide(share, self._route)
+        if result.exception is not None:
+            raise result.exception
+        if result.digest is None:
+            raise RuntimeError(result.error or "no digest")
+        return result.digest
+
+    def hash_many(self, data: Buffer, item_size: int) -> bytes:
+        return self._decider.hash_many(data, item_size)
+
+    def scan(self, header: Buffer, start_nonce: int, count: int, target: int) -> list[int]:
+        return self._decider.scan(header, start_nonce, count, target)
 
 
 def _comparing(m: Migration) -> bool:
@@ -177,8 +207,18 @@ class MigrationController:
         return self._new_job_algorithm(m, height)
 
     def hasher_for(self, job: JobLike, worker: str) -> Hasher:
-        """The hasher whose verdict decides; raises StaleJobError past the grace window."""
-        return self._resolve(self._route(job, worker).decider)
+        """The hasher whose digest decides a share of ``worker`` for ``job``.
+
+        Outside a comparing phase it is the plain implementation. During
+        shadow/rollout it is a :class:`ComparingHasher`: its ``hash`` returns
+        the deciding side's digest at once and queues the other side's check,
+        so a pool that only calls ``hasher_for(job, worker).hash(header)`` gets
+        the experiment for free. Raises StaleJobError past the grace window."""
+        route = self._route(job, worker)
+        hasher = self._resolve(route.decider)
+        if route.checker is None:
+            return hasher
+        return ComparingHasher(self, hasher, route, job, worker)
 
     def judge(self, share: Share) -> Verdict:
         """Exactly one verdict for ``share``; the checking side runs later."""
@@ -188,6 +228,12 @@ class MigrationController:
         except StaleJobError as exc:
             self.metrics.inc("stale_shares")
             return Verdict(share.id, False, share.job.algorithm, None, reason=f"stale: {exc}", stale=True)
+        result = self._decide(share, route)
+        return Verdict(share.id, result.valid_for(share.target), result.algorithm, result.digest,
+                       reason=result.error or "")
+
+    def _decide(self, share: Share, route: Route) -> SideResult:
+        """Run the deciding side now; queue the checking side."""
         m = self._m
         timeout = m.candidate_timeout if m is not None else None
         result = run_side(self._resolve(route.decider), route.decider, share.header, self._clock,
@@ -200,10 +246,10 @@ class MigrationController:
                 candidate = result
                 result = run_side(self._resolve(route.checker), route.checker, share.header, self._clock)  # type: ignore[arg-type]
                 self._submit(functools.partial(self.record, share, result, candidate))
-                return self._verdict(share, result)
+                return result
         if route.checker is not None and m is not None and cohort.sampled(share.id, m.sample_rate, m.salt):
             self._submit(functools.partial(self._check_later, share, route, result, timeout))
-        return self._verdict(share, result)
+        return result
 
     def record(self, share: Share, control: SideResult, candidate: SideResult) -> None:
         """Count one control/candidate comparison; a mismatch beyond the
@@ -425,10 +471,6 @@ class MigrationController:
             "status": Status.IN_PROGRESS, "current_phase": Phase.SWITCHED, "progress": 100,
             "switched_at": now, "phase_started_at": now,
         } if cur.current_phase == Phase.ARMED else None)
-
-    def _verdict(self, share: Share, result: SideResult) -> Verdict:
-        return Verdict(share.id, result.valid_for(share.target), result.algorithm, result.digest,
-                       reason=result.error or "")
 
     def _submit(self, task: Callable[[], None]) -> None:
         if self._executor is None:

@@ -38,6 +38,7 @@ class SideResult:
     latency: float  # seconds
     error: Optional[str] = None
     timed_out: bool = False
+    exception: Optional[Exception] = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -66,7 +67,8 @@ def run_side(hasher: Hasher, algorithm: str, header: Buffer, clock: Clock,
     try:
         digest = hasher.hash(header)
     except Exception as exc:  # candidate faults are recorded, never raised
-        return SideResult(algorithm, None, clock.perf() - start, error=f"{type(exc).__name__}: {exc}")
+        return SideResult(algorithm, None, clock.perf() - start, error=f"{type(exc).__name__}: {exc}",
+                          exception=exc)
     latency = clock.perf() - start
     if timeout is not None and latency > timeout:
         return SideResult(algorithm, None, latency, timed_out=True,

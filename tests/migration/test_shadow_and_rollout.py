@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from chimera_algo.migration import Phase, Status
 from chimera_algo.migration.cohort import in_cohort
 
-from .helpers import CONTROL, CONTROL_COST, control_verdict, resolver_with, share_stream
+from .helpers import BUILTIN, CONTROL, CONTROL_COST, control_verdict, resolver_with, share_stream
 
 
 def judge_all(controller, clock, executor, shares):
@@ -132,3 +134,23 @@ def test_pause_resume_promote(make_controller, clock, executor):
     assert controller.tick().current_phase == Phase.rollout(1)
     m = controller.promote()
     assert (m.status, m.progress) == (Status.COMPLETED, 100)
+
+
+def test_pool_calling_only_hasher_for_gets_the_experiment(make_controller, clock, executor):
+    """The reference pool calls ``hasher_for(job, worker).hash(header)``; shadow
+    still compares, and the digest it gets is always the control's."""
+    controller = make_controller(resolver_with(clock, "disagreeing"))
+    controller.start("sha256d@2.0.0", "gradual")
+    shares = share_stream(10_000)
+    for share in shares:
+        before = clock.perf()
+        digest = controller.hasher_for(share.job, share.worker).hash(share.header)
+        assert clock.perf() - before <= CONTROL_COST * 1.0001
+        assert digest == BUILTIN.hash(share.header)
+    executor.run_pending()
+    m = controller.migration
+    assert m.status == Status.ROLLED_BACK
+    bad = shares[7777]
+    assert f"job height {bad.job.height}, worker {bad.worker}" in m.rollback_reason
+    assert hashlib.sha256(bad.header).hexdigest()[:16] in m.rollback_reason
+    assert controller.hasher_for(bad.job, bad.worker) is controller.hasher_for(shares[0].job, "x")  # plain again
