@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, Optional, TextIO
 
 from chimera_algo import registry
 from chimera_algo.cli import CommandError
-from chimera_algo.migration import MigrationController, MigrationError, Status
+from chimera_algo.migration import MigrationController, MigrationError, Status, Thresholds
 from chimera_algo.migration.errors import MigrationNotFoundError
 from chimera_algo.migration.model import Migration, Phase, split_algorithm
 from chimera_algo.migration.resolver import default_resolver
@@ -83,6 +83,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="fraction of shares the other side also checks")
     start.add_argument("--grace", type=int, default=120, metavar="S",
                        help="seconds shares for jobs of the old algorithm are still accepted after the switch")
+    defaults = Thresholds()
+    start.add_argument("--max-mismatch-rate", type=float, default=defaults.max_mismatch_rate, metavar="R",
+                       help="analysis: allowed fraction of differing digests (default 0)")
+    start.add_argument("--max-error-rate", type=float, default=defaults.max_error_rate, metavar="R",
+                       help="analysis: allowed fraction of candidate errors and timeouts")
+    start.add_argument("--max-latency-ratio", type=float, default=defaults.max_p99_latency_ratio, metavar="X",
+                       help="analysis: allowed candidate p99 latency as a multiple of the control's")
+    start.add_argument("--min-samples", type=int, default=defaults.min_samples, metavar="N",
+                       help="analysis: compared shares needed before a phase can pass")
     start.add_argument("--no-rollback-on-error", dest="rollback_on_error", action="store_false",
                        help="on a failed analysis, stop as failed instead of rolling back")
     start.set_defaults(func=_start)
@@ -253,12 +262,20 @@ def _start(args: argparse.Namespace) -> int:
                 args.to, args.strategy, steps=args.steps, shadow_duration=args.shadow_duration,
                 phase_duration=args.phase_duration, rollback_on_error=args.rollback_on_error,
                 at=args.at, height=args.height, sample_rate=args.sample_rate, grace_seconds=args.grace,
-                current_height=args.current_height)
+                current_height=args.current_height, thresholds=_thresholds(args))
         finally:
             controller.close()
         _audit(store, "start", m, strategy=m.strategy.value)
         _print(args, m)
         return 0 if m.status not in (Status.FAILED, Status.ROLLED_BACK) else 1
+
+
+def _thresholds(args: argparse.Namespace) -> Thresholds:
+    try:
+        return Thresholds(max_mismatch_rate=args.max_mismatch_rate, max_error_rate=args.max_error_rate,
+                          max_p99_latency_ratio=args.max_latency_ratio, min_samples=args.min_samples)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _find(repository: StoreMigrationRepository, args: argparse.Namespace) -> Migration:

@@ -48,12 +48,14 @@ def start_args(*extra):
 
 
 def test_lifecycle(db, capsys):
-    code, out, err = run(db, capsys, *start_args("--strategy", "gradual", "--steps", "10,100", "--json"))
+    code, out, err = run(db, capsys, *start_args("--strategy", "gradual", "--steps", "10,100",
+                                                 "--max-latency-ratio", "40", "--json"))
     assert code == 0, err
     started = json.loads(out)
     mid = started["id"]
     assert (started["status"], started["current_phase"], started["progress"]) == ("in_progress", "shadow", 0)
     assert started["from_algorithm"] == CONTROL and started["steps"] == [10, 100]
+    assert started["thresholds"]["max_p99_latency_ratio"] == 40
 
     code, out, _ = run(db, capsys, "status", mid)
     assert code == 0 and "sha256d@0.1.0 -> sha256d@2.0.0  (gradual)" in out
@@ -90,6 +92,7 @@ def test_lifecycle(db, capsys):
     (start_args("--strategy", "scheduled", "--at", "2001-01-01T00:00:00Z"), "in the past"),
     (start_args("--strategy", "scheduled", "--height", "5", "--current-height", "9"), "not above the current"),
     (start_args("--strategy", "gradual", "--steps", "50,10"), "rise strictly"),
+    (start_args("--strategy", "gradual", "--max-error-rate", "2"), "max_error_rate must be in [0, 1]"),
     (["start", "--pool", "fresh", "--to", "sha256d@2.0.0", "--strategy", "gradual"], "--from NAME@VERSION"),
     (["status", "0badc0de-0000-0000-0000-000000000000"], "no migration with id"),
     (["pause", "not-an-id"], "is not a migration id"),
