@@ -14,7 +14,12 @@ class Clock(Protocol):
         ...
 
     def perf(self) -> float:
-        """Monotonic seconds (latency measurement)."""
+        """Monotonic seconds (wall-clock durations, timeouts)."""
+        ...
+
+    def cpu(self) -> float:
+        """This thread's CPU seconds: an implementation's own cost, without
+        the time its thread waited for the interpreter lock or a core."""
         ...
 
 
@@ -24,6 +29,9 @@ class SystemClock:
 
     def perf(self) -> float:
         return time.perf_counter()
+
+    def cpu(self) -> float:
+        return time.thread_time()
 
 
 class FakeClock:
@@ -38,6 +46,9 @@ class FakeClock:
         return self._start + self._elapsed
 
     def perf(self) -> float:
+        return self._elapsed
+
+    def cpu(self) -> float:
         return self._elapsed
 
     def advance(self, seconds: float) -> None:

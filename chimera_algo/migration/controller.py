@@ -222,7 +222,6 @@ class MigrationController:
 
     def judge(self, share: Share) -> Verdict:
         """Exactly one verdict for ``share``; the checking side runs later."""
-        self.metrics.inc("shares_judged")
         try:
             route = self._route(share.job, share.worker)
         except StaleJobError as exc:
@@ -238,6 +237,8 @@ class MigrationController:
         timeout = m.candidate_timeout if m is not None else None
         result = run_side(self._resolve(route.decider), route.decider, share.header, self._clock,
                           timeout if route.candidate_decides else None)
+        if route.checker is not None:
+            self.metrics.inc("shares_in_experiment")
         if route.candidate_decides:
             self.metrics.inc("shares_decided_by_candidate")
             if not result.ok:

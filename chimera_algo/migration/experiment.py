@@ -35,7 +35,7 @@ class SideResult:
 
     algorithm: str
     digest: Optional[bytes]
-    latency: float  # seconds
+    latency: float  # CPU seconds of the call (what the analysis compares)
     error: Optional[str] = None
     timed_out: bool = False
     exception: Optional[Exception] = field(default=None, compare=False, repr=False)
@@ -62,17 +62,22 @@ class Verdict:
 
 def run_side(hasher: Hasher, algorithm: str, header: Buffer, clock: Clock,
              timeout: Optional[float] = None) -> SideResult:
-    """Run ``hasher`` on ``header``, turning exceptions and overruns into data."""
-    start = clock.perf()
+    """Run ``hasher`` on ``header``, turning exceptions and overruns into data.
+
+    ``latency`` is the thread's CPU time for the call: the candidate runs on
+    an executor thread that may wait for the interpreter lock while the
+    answering thread works, and that wait is not the candidate's cost.
+    ``timeout`` is checked against wall-clock time (a hung call)."""
+    wall, cpu = clock.perf(), clock.cpu()
     try:
         digest = hasher.hash(header)
     except Exception as exc:  # candidate faults are recorded, never raised
-        return SideResult(algorithm, None, clock.perf() - start, error=f"{type(exc).__name__}: {exc}",
+        return SideResult(algorithm, None, clock.cpu() - cpu, error=f"{type(exc).__name__}: {exc}",
                           exception=exc)
-    latency = clock.perf() - start
-    if timeout is not None and latency > timeout:
+    latency, elapsed = clock.cpu() - cpu, clock.perf() - wall
+    if timeout is not None and elapsed > timeout:
         return SideResult(algorithm, None, latency, timed_out=True,
-                          error=f"timed out after {latency:.3f}s (limit {timeout:.3f}s)")
+                          error=f"timed out after {elapsed:.3f}s (limit {timeout:.3f}s)")
     return SideResult(algorithm, bytes(digest), latency)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 LATENCY_BUCKETS = (1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5, 1.0, float("inf"))
 
 COUNTERS = (
-    "shares_judged",
+    "shares_in_experiment",  # answered while a shadow or rollout phase was on
     "shares_decided_by_candidate",
     "shares_compared",
     "mismatches",
