@@ -79,7 +79,7 @@ class ComparingHasher(Hasher):
     def hash(self, data: Buffer) -> bytes:
         header = bytes(data)
         share = Share(f"h:{hashlib.sha256(header).hexdigest()[:16]}", self._job, self._worker, header, 0)
-        result = self._controller._decide(share, self._route)
+        result = self._controller._decide(share, self._route, self._decider)
         if result.exception is not None:
             raise result.exception
         if result.digest is None:
@@ -231,11 +231,11 @@ class MigrationController:
         return Verdict(share.id, result.valid_for(share.target), result.algorithm, result.digest,
                        reason=result.error or "")
 
-    def _decide(self, share: Share, route: Route) -> SideResult:
+    def _decide(self, share: Share, route: Route, decider: Optional[Hasher] = None) -> SideResult:
         """Run the deciding side now; queue the checking side."""
         m = self._m
         timeout = m.candidate_timeout if m is not None else None
-        result = run_side(self._resolve(route.decider), route.decider, share.header, self._clock,
+        result = run_side(decider or self._resolve(route.decider), route.decider, share.header, self._clock,
                           timeout if route.candidate_decides else None)
         if route.checker is not None:
             self.metrics.inc("shares_in_experiment")

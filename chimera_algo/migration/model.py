@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -133,7 +134,7 @@ class Migration:
     def finished(self) -> bool:
         return self.status in FINISHED
 
-    @property
+    @functools.cached_property
     def algorithm_change(self) -> bool:
         """A different PoW (digests differ by design), not another implementation."""
         return split_algorithm(self.from_algorithm)[0] != split_algorithm(self.to_algorithm)[0]
