@@ -123,8 +123,8 @@ class MigrationController:
         events: Optional[MigrationEvents] = None,
         metrics: Optional[MigrationMetrics] = None,
     ):
-        if not isinstance(pool, str) or not pool:
-            raise ValueError("pool must be a non-empty string")
+        if not isinstance(pool, str) or not 0 < len(pool) <= 100:
+            raise ValueError(f"pool must be a name or id of 1 to 100 characters, got {pool!r}")
         if baseline is not None:
             split_algorithm(baseline)
         self.pool = pool

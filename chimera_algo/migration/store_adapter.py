@@ -36,7 +36,7 @@ from chimera_algo.migration.persistence import Event
 from chimera_algo.store import Store
 from chimera_algo.store.cache import MIGRATION_TTL, migration_key
 from chimera_algo.store.events import MIGRATION_CHANGED
-from chimera_algo.store.schema import algorithm_migrations, algorithms
+from chimera_algo.store.schema import algorithm_migrations
 from chimera_algo.store.types import UUID
 
 plan_metadata = MetaData()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from chimera_algo.migration import DeferredExecutor, FakeClock, MigrationController
-from chimera_algo.migration.store_adapter import StoreMigrationEvents, StoreMigrationRepository
+from chimera_algo.migration.store_adapter import StoreMigrationRepository
 from chimera_algo.store import open_store
 
 from .helpers import CONTROL

@@ -15,7 +15,6 @@ from chimera_algo.migration import (
     FakeClock,
     InvalidCommandError,
     MigrationController,
-    MigrationError,
     Phase,
     Status,
 )
@@ -54,10 +53,8 @@ def test_every_share_gets_exactly_one_verdict(repo, kind, strategy, ops):
         return MigrationController(pool, repo, baseline=CONTROL, resolver=resolver, clock=clock, executor=executor)
 
     controller = new_controller()
-    options = {"gradual": dict(shadow_duration=60, phase_duration=60, steps=[10, 50, 100],
-                               thresholds=None),
+    options = {"gradual": dict(shadow_duration=60, phase_duration=60, steps=[10, 50, 100]),
                "immediate": {}, "scheduled": dict(height=1_002, current_height=1_000)}[strategy]
-    options = {k: v for k, v in options.items() if v is not None}
     controller.start("sha256d@2.0.0", strategy, **options)
     height = 1_000
     # the stream has shares with nonce 7777 (the disagreeing candidate's bad one) and
