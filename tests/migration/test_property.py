@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings, target
 from hypothesis import strategies as st
 
 from chimera_algo.migration import (
@@ -17,14 +17,18 @@ from chimera_algo.migration import (
     MigrationController,
     Phase,
     Status,
+    Thresholds,
 )
 
 from .helpers import CONTROL, control_verdict, resolver_with, share_stream
 
 _pools = itertools.count()
 
+share_batches = st.tuples(st.just("shares"), st.integers(1, 60))
+phase_steps = st.tuples(st.just("step"), st.none())  # checks run, a phase's time passes, tick
 operations = st.one_of(
-    st.tuples(st.just("shares"), st.integers(1, 40)),
+    # weighted towards shares and phase steps, so interleavings reach every rollout step
+    share_batches, share_batches, share_batches, phase_steps, phase_steps,
     st.tuples(st.just("advance"), st.sampled_from([1, 30, 60, 200])),
     st.tuples(st.just("tick"), st.none()),
     st.tuples(st.just("compare"), st.integers(0, 50)),
@@ -42,7 +46,7 @@ def expected_progress(m):
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["correct", "disagreeing", "raising", "slow"]),
        strategy=st.sampled_from(["gradual", "gradual", "immediate", "scheduled"]),
-       ops=st.lists(operations, max_size=40))
+       ops=st.lists(operations, min_size=4, max_size=40))
 def test_every_share_gets_exactly_one_verdict(repo, kind, strategy, ops):
     clock = FakeClock()
     executor = DeferredExecutor()
@@ -53,14 +57,17 @@ def test_every_share_gets_exactly_one_verdict(repo, kind, strategy, ops):
         return MigrationController(pool, repo, baseline=CONTROL, resolver=resolver, clock=clock, executor=executor)
 
     controller = new_controller()
-    options = {"gradual": dict(shadow_duration=60, phase_duration=60, steps=[10, 50, 100]),
+    # few samples per phase, so short interleavings reach every rollout step
+    options = {"gradual": dict(shadow_duration=60, phase_duration=60, steps=[10, 50, 100],
+                               thresholds=Thresholds(min_samples=20)),
                "immediate": {}, "scheduled": dict(height=1_002, current_height=1_000)}[strategy]
     controller.start("sha256d@2.0.0", strategy, **options)
     height = 1_000
-    # the stream has shares with nonce 7777 (the disagreeing candidate's bad one) and
-    # multiples of 50 (the raising candidate's), so faults really happen
-    stream = iter(share_stream(3_000, workers=20))
+    # the stream reaches nonce 7777 (the disagreeing candidate's bad one) after 78
+    # shares and has a multiple of 50 (the raising candidate's) every 50: faults happen
+    stream = iter(share_stream(3_000, workers=20, start=7_700))
     verdict_count: dict[str, int] = {}
+    deepest: list[int] = []
     algorithm = controller.algorithm_for_new_job(height)
 
     for op, arg in ops:
@@ -70,6 +77,7 @@ def test_every_share_gets_exactly_one_verdict(repo, kind, strategy, ops):
                 share = type(share)(share.id, type(share.job)(height, algorithm), share.worker,
                                     share.header, share.target)
                 m = controller.migration
+                event(f"share judged in {m.status.value}/{m.current_phase}")
                 verdict = controller.judge(share)
                 verdict_count[share.id] = verdict_count.get(share.id, 0) + 1
                 candidate_decided = verdict.algorithm == "sha256d@2.0.0"
@@ -84,6 +92,10 @@ def test_every_share_gets_exactly_one_verdict(repo, kind, strategy, ops):
         elif op == "advance":
             clock.advance(arg)
         elif op == "tick":
+            controller.tick()
+        elif op == "step":
+            executor.run_pending()
+            clock.advance(60)
             controller.tick()
         elif op == "compare":
             executor.run_pending(arg)
@@ -100,10 +112,13 @@ def test_every_share_gets_exactly_one_verdict(repo, kind, strategy, ops):
             except InvalidCommandError:
                 pass
         m = controller.migration
+        deepest.append(m.rollout_percent)
         stored = repo.get(m.id)
         assert stored.to_dict() == m.to_dict(), "acting on a state that is not the persisted one"
         assert m.progress == expected_progress(m)
 
+    # steer generation towards interleavings that get deep into the rollout
+    target(float(max(deepest, default=0)), label="deepest rollout percent reached")
     executor.run_pending()
     assert executor.failures == []
     assert all(count == 1 for count in verdict_count.values())
