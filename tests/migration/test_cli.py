@@ -1,20 +1,22 @@
 """``chimera migrate`` end to end on a real SQLite store.
 
-The registry is given a second sha256d implementation (version 2.0.0, the
-built-in kernel under another version) through ``get_hasher(name, version=)``,
-the signature installed packages use."""
+The migration resolver sees a registry with a second sha256d implementation
+(version 2.0.0, the built-in kernel under another version) behind
+``get_hasher(name, version=)``, the signature installed packages use. Only the
+resolver's view is replaced: other modules keep the real registry."""
 
 from __future__ import annotations
 
 import io
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from chimera_algo import registry
 from chimera_algo.cli import main
 from chimera_algo.cli.migrate import progress_bar, watch
-from chimera_algo.migration import FakeClock, MigrationController
+from chimera_algo.migration import FakeClock, MigrationController, resolver
 from chimera_algo.migration.store_adapter import StoreMigrationRepository
 from chimera_algo.store import open_store
 
@@ -33,7 +35,7 @@ def db(tmp_path, monkeypatch):
             raise registry.UnknownAlgorithmError(f"{name}@{version}", ["sha256d"])
         return installed[version or BUILTIN.version]
 
-    monkeypatch.setattr(registry, "get_hasher", get_hasher)
+    monkeypatch.setattr(resolver, "registry", SimpleNamespace(get_hasher=get_hasher))
     return f"sqlite:///{tmp_path}/chimera.db"
 
 
