@@ -161,3 +161,21 @@ def test_concurrent_starts_one_wins(database_url):
     finally:
         for s in stores:
             s.close()
+
+
+def test_stale_process_retries_on_the_fresh_state(make_controller, clock, executor, repo):
+    """Optimistic locking: a process acting on an old revision reloads and decides again."""
+    resolver = resolver_with(clock, "disagreeing")
+    a = make_controller(resolver)
+    m = a.start("sha256d@2.0.0", "gradual")
+    b = make_controller(resolver)  # another process, loaded at the same revision, no event bus
+    a.pause()  # a moves the migration on; b does not know
+    assert b.migration.revision == m.revision < repo.get(m.id).revision
+    # b sees the bad share and fails the phase from its stale state
+    for share in share_stream(7_778)[7_700:]:
+        b.judge(share)
+    executor.run_pending()
+    stored = repo.get(m.id)
+    assert stored.status.value == "rolled_back" and "share s7777 " in stored.rollback_reason
+    assert stored.revision == m.revision + 2  # pause, then the rollback written on top of it
+    assert b.migration.to_dict() == stored.to_dict()
