@@ -2,11 +2,14 @@
 // parametrised by cache and dataset size so tests can run it on tiny sizes.
 //
 // All words are little-endian uint32 on the wire; node = 64 bytes (16 words),
-// a dataset row ("page") = 2 nodes = 128 bytes.
+// a dataset row ("page") = 2 nodes = 128 bytes. Keccak here is the original
+// Keccak (padding byte 0x01), not SHA-3.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace chimera::ethash {
 
@@ -28,36 +31,47 @@ union Node {
 };
 static_assert(sizeof(Node) == 64);
 
+struct Result {
+    uint8_t mix_hash[32];
+    uint8_t final_hash[32];
+};
+
+// One compiled copy of the algorithm (same code, different compiler flags).
+struct Variant {
+    const char* isa;        // "scalar", "bmi2"
+    uint32_t requires_cpu;  // cpu::Feature bits
+
+    void (*keccak256)(const uint8_t* in, size_t len, uint8_t out[32]);
+    void (*keccak512)(const uint8_t* in, size_t len, uint8_t out[64]);
+    // Fill n >= 1 nodes from the seed: keccak-512 chain, then kCacheRounds
+    // passes of RandMemoHash.
+    void (*build_cache)(const uint8_t seed[32], Node* cache, size_t n);
+    // Dataset nodes [first, last) from the cache (n nodes) into out[0..].
+    void (*dataset_range)(const Node* cache, size_t n, uint64_t first, uint64_t last, Node* out);
+    // `full_size` bytes of dataset (a multiple of 128); nonce as a number.
+    Result (*hashimoto_light)(const Node* cache, size_t n, uint64_t full_size,
+                              const uint8_t header_hash[32], uint64_t nonce);
+    Result (*hashimoto_full)(const Node* dataset, uint64_t full_size,
+                             const uint8_t header_hash[32], uint64_t nonce);
+    // keccak256(keccak512(header_hash || nonce_le) || mix): no dataset access.
+    void (*final_hash_from_mix)(const uint8_t header_hash[32], uint64_t nonce,
+                                const uint8_t mix[32], uint8_t out[32]);
+};
+
+// Compiled variants, best first.
+const std::vector<const Variant*>& variants();
+// The variant in use: the best one this CPU supports, or the one named by
+// CHIMERA_ISA when it is supported. Thread-safe to read.
+const Variant& active();
+// Switch the process to variant `isa` (tests compare variants). False if
+// unknown or unsupported.
+bool use_variant(const std::string& isa);
+
 // Spec sizes: the largest size <= the linear bound whose item count is prime.
 uint64_t cache_size(uint64_t epoch);
 uint64_t dataset_size(uint64_t epoch);
 
 // keccak-256 applied `rounds` times to 32 zero bytes.
 void seed_hash(uint64_t rounds, uint8_t out[32]);
-
-// Fill `n` nodes (n >= 1) from the seed: sequential keccak-512 chain, then
-// kCacheRounds passes of RandMemoHash.
-void build_cache(const uint8_t seed[32], Node* cache, size_t n);
-
-// Dataset node `index` computed from the cache (n nodes).
-void dataset_item(const Node* cache, size_t n, uint32_t index, Node* out);
-
-// Dataset nodes [first, last) written to out[0 .. last - first).
-void dataset_range(const Node* cache, size_t n, uint64_t first, uint64_t last, Node* out);
-
-struct Result {
-    uint8_t mix_hash[32];
-    uint8_t final_hash[32];
-};
-
-// `full_size` bytes of dataset (a multiple of 128); nonce as a number.
-Result hashimoto_light(const Node* cache, size_t n, uint64_t full_size,
-                       const uint8_t header_hash[32], uint64_t nonce);
-Result hashimoto_full(const Node* dataset, uint64_t full_size, const uint8_t header_hash[32],
-                      uint64_t nonce);
-
-// The final hash for a claimed mix hash: cheap, no dataset access.
-void final_hash_from_mix(const uint8_t header_hash[32], uint64_t nonce, const uint8_t mix[32],
-                         uint8_t out[32]);
 
 }  // namespace chimera::ethash

@@ -12,8 +12,8 @@
 #include <new>
 #include <string>
 
+#include "common/cpu.hpp"
 #include "ethash/ethash.hpp"
-#include "ethash/keccak.hpp"
 #include "python/args.hpp"
 
 namespace py = pybind11;
@@ -90,7 +90,7 @@ Cache build_cache(py::handle seed_obj, py::handle size_obj) {
     seed_arg(seed_obj, c.seed);
     c.buf = std::make_unique<NodeBuffer>(cache_nodes(size_obj));
     py::gil_scoped_release nogil;
-    ethash::build_cache(c.seed, c.buf->nodes, c.buf->n);
+    ethash::active().build_cache(c.seed, c.buf->nodes, c.buf->n);
     return c;
 }
 
@@ -119,7 +119,7 @@ py::tuple light(const Cache& c, py::handle full_obj, py::handle header_obj, py::
     ethash::Result r;
     {
         py::gil_scoped_release nogil;
-        r = ethash::hashimoto_light(c.buf->nodes, c.buf->n, full, h.data(), nonce);
+        r = ethash::active().hashimoto_light(c.buf->nodes, c.buf->n, full, h.data(), nonce);
     }
     return result_tuple(r);
 }
@@ -139,9 +139,10 @@ std::vector<uint64_t> light_scan(const Cache& c, py::handle full_obj, py::handle
     require_len(b, 32, "boundary");
     std::vector<uint64_t> hits;
     py::gil_scoped_release nogil;
+    const ethash::Variant& v = ethash::active();
     for (uint64_t i = 0; i < count; ++i) {
         const uint64_t nonce = start + i;  // wraps modulo 2**64 by design
-        const auto r = ethash::hashimoto_light(c.buf->nodes, c.buf->n, full, h.data(), nonce);
+        const auto r = ethash::active().hashimoto_light(c.buf->nodes, c.buf->n, full, h.data(), nonce);
         if (be256_leq(r.final_hash, b.data())) hits.push_back(nonce);
     }
     return hits;
@@ -165,7 +166,7 @@ void fill_dataset(const Cache& c, py::handle first_obj, py::handle out_obj) {
         throw py::value_error("dataset node index out of 32-bit range");
     Node* out = static_cast<Node*>(view.buf);
     py::gil_scoped_release nogil;
-    ethash::dataset_range(c.buf->nodes, c.buf->n, first, last, out);
+    ethash::active().dataset_range(c.buf->nodes, c.buf->n, first, last, out);
 }
 
 // A full dataset held in any buffer (a memory-mapped file); the export is
@@ -195,7 +196,7 @@ public:
         const uint64_t nonce = py_args::int_in_range(nonce_obj, "nonce", 0, kMaxU64);
         // Full-dataset lookups are ~64 cache misses: cheaper than the GIL
         // round trip would be, so the GIL stays held.
-        return result_tuple(ethash::hashimoto_full(static_cast<const Node*>(view_.buf), size(),
+        return result_tuple(ethash::active().hashimoto_full(static_cast<const Node*>(view_.buf), size(),
                                                    h.data(), nonce));
     }
 
@@ -234,6 +235,25 @@ void register_ethash(py::module_& parent) {
         .def("hashimoto_full", &Dataset::hashimoto, py::arg("header_hash"), py::arg("nonce"),
              "(final_hash, mix_hash) read from the dataset.");
 
+    m.def("isa", [] { return std::string(ethash::active().isa); }, "The variant in use.");
+    m.def(
+        "variants",
+        [] {
+            std::vector<std::pair<std::string, bool>> out;
+            const uint32_t have = cpu::features();
+            for (const ethash::Variant* v : ethash::variants())
+                out.emplace_back(v->isa, (v->requires_cpu & have) == v->requires_cpu);
+            return out;
+        },
+        "(isa, supported on this CPU) for each compiled variant, best first.");
+    m.def(
+        "use_variant",
+        [](const std::string& isa) {
+            if (!ethash::use_variant(isa))
+                throw py::value_error("ethash variant " + isa +
+                                      " is unknown or not supported on this CPU");
+        },
+        py::arg("isa"), "Switch the whole process to variant `isa` (for tests and benchmarks).");
     m.def("cache_size", &ethash::cache_size, py::arg("epoch"), "Spec cache size of an epoch.");
     m.def("dataset_size", &ethash::dataset_size, py::arg("epoch"), "Spec dataset size of an epoch.");
     m.def(
@@ -253,7 +273,7 @@ void register_ethash(py::module_& parent) {
         [](py::handle data) {
             ByteView v(data, "data");
             uint8_t out[32];
-            ethash::keccak256(v.data(), v.size(), out);
+            ethash::active().keccak256(v.data(), v.size(), out);
             return to_bytes(out, 32);
         },
         py::arg("data"));
@@ -262,7 +282,7 @@ void register_ethash(py::module_& parent) {
         [](py::handle data) {
             ByteView v(data, "data");
             uint8_t out[64];
-            ethash::keccak512(v.data(), v.size(), out);
+            ethash::active().keccak512(v.data(), v.size(), out);
             return to_bytes(out, 64);
         },
         py::arg("data"));
@@ -275,7 +295,7 @@ void register_ethash(py::module_& parent) {
             ByteView mix(mix_obj, "mix hash");
             require_len(mix, 32, "mix hash");
             uint8_t out[32];
-            ethash::final_hash_from_mix(h.data(), nonce, mix.data(), out);
+            ethash::active().final_hash_from_mix(h.data(), nonce, mix.data(), out);
             return to_bytes(out, 32);
         },
         py::arg("header_hash"), py::arg("nonce"), py::arg("mix_hash"),
