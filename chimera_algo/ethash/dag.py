@@ -116,16 +116,26 @@ class FullDataset:
     seed_hash: bytes
     size: int
     _mmap: mmap.mmap
-    _native: _native.Dataset
+    _view: memoryview
+    _native: _native.Dataset | None
 
     def hashimoto(self, header_hash: bytes, nonce: int) -> tuple[bytes, bytes]:
+        if self._native is None:
+            raise ValueError(f"DAG {self.path} is closed")
         return self._native.hashimoto_full(header_hash, nonce)
+
+    def close(self) -> None:
+        """Unmap now rather than when garbage-collected."""
+        self._native = None
+        self._view.release()
+        self._mmap.close()
 
 
 def open_dag_file(path: Path, cache: _native.Cache, full_size: int) -> FullDataset:
     """Map ``path`` and check it belongs to ``cache``'s epoch (spot checks)."""
     with open(path, "rb") as f:
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    view: memoryview | None = None
     try:
         if len(mm) != HEADER_SIZE + full_size:
             raise CorruptDagFile(f"{path}: {len(mm)} bytes, expected {HEADER_SIZE + full_size}")
@@ -136,8 +146,10 @@ def open_dag_file(path: Path, cache: _native.Cache, full_size: int) -> FullDatas
             raise CorruptDagFile(f"{path}: header is for another epoch")
         view = memoryview(mm)[HEADER_SIZE:]
         _spot_check(path, cache, view, full_size)
-        return FullDataset(path, seed, size, mm, _native.Dataset(view))
+        return FullDataset(path, seed, size, mm, view, _native.Dataset(view))
     except BaseException:
+        if view is not None:
+            view.release()
         mm.close()
         raise
 

@@ -150,7 +150,13 @@ class EthashHasher(Hasher):
                 shared.caches.directory or default_directory())
             shared.full = FullDagMode(shared.caches, base, threads)
         block = self.block_number if block_number is None else block_number
-        return shared.full.start(self.network.info(block))
+        info = self.network.info(block)
+        job = shared.full.start(info)
+        # Keep this epoch's DAG and the one before (still serving shares of
+        # jobs issued before the transition); drop the rest.
+        previous = self.network.info(info.first_block - 1) if info.first_block else info
+        shared.full.retire({info.seed_hash, previous.seed_hash})
+        return job
 
     # -- generic Hasher interface -------------------------------------------
     def hash(self, data: Buffer) -> bytes:
