@@ -12,6 +12,7 @@ seed (a block in the second half of the epoch does *not* use
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -106,23 +107,29 @@ class EthashNetwork:
 
     def info(self, block_number: int) -> EpochInfo:
         length = self.epoch_length(block_number)
-        epoch = block_number // length
-        first = epoch * length
-        rounds = first // SEED_EPOCH_LENGTH
-        return EpochInfo(
-            epoch=epoch,
-            epoch_length=length,
-            first_block=first,
-            seed_rounds=rounds,
-            seed_hash=_native.seed_hash(rounds),
-            cache_size=self.sizes.cache_size(epoch),
-            full_size=self.sizes.full_size(epoch),
-        )
+        return _epoch_info(self.sizes, length, block_number // length)
 
     def next_epoch_block(self, block_number: int) -> int:
         """The first block of the epoch after ``block_number``'s."""
         length = self.epoch_length(block_number)
         return (block_number // length + 1) * length
+
+
+@functools.lru_cache(maxsize=256)
+def _epoch_info(sizes: SizeRule, length: int, epoch: int) -> EpochInfo:
+    # Memoised: a seed at epoch ~430 is ~860 keccak rounds, which would
+    # otherwise cost more than a full-DAG verification on every share.
+    first = epoch * length
+    rounds = first // SEED_EPOCH_LENGTH
+    return EpochInfo(
+        epoch=epoch,
+        epoch_length=length,
+        first_block=first,
+        seed_rounds=rounds,
+        seed_hash=_native.seed_hash(rounds),
+        cache_size=sizes.cache_size(epoch),
+        full_size=sizes.full_size(epoch),
+    )
 
 
 ETHEREUM = EthashNetwork("ethereum", "ethash")
