@@ -139,19 +139,21 @@ class CacheManager:
         return future.result()
 
     def prefetch(self, seed_hash: bytes, size: int) -> None:
-        """Build the cache in a background thread unless present or under way."""
+        """Build the cache in a background thread unless present or under way.
+        Once this returns, a ``get`` for the key waits for that build."""
         key = CacheKey(bytes(seed_hash), size)
         with self._lock:
             if key in self._ready or key in self._building:
                 return
+            future = self._building[key] = Future()
         threading.Thread(
-            target=self._prefetch, args=(key,), name=f"ethash-cache-{key.seed_hash.hex()[:8]}",
-            daemon=True,
+            target=self._prefetch, args=(key, future),
+            name=f"ethash-cache-{key.seed_hash.hex()[:8]}", daemon=True,
         ).start()
 
-    def _prefetch(self, key: CacheKey) -> None:
+    def _prefetch(self, key: CacheKey, future: Future[_native.Cache]) -> None:
         try:
-            self.get(key.seed_hash, key.size)
+            self._produce(key, future)
         except Exception:  # a background build has no caller to raise to
             log.exception("background ethash cache build failed")
 
@@ -159,6 +161,11 @@ class CacheManager:
         """Keys held in memory, least recently used first."""
         with self._lock:
             return list(self._ready)
+
+    def pending_keys(self) -> list[CacheKey]:
+        """Keys being built or loaded right now."""
+        with self._lock:
+            return list(self._building)
 
     def _produce(self, key: CacheKey, future: Future[_native.Cache]) -> None:
         try:

@@ -47,3 +47,16 @@ def test_operator_errors_are_one_line(capsys, tmp_path):
     assert "header hash must be 32 bytes, got 2" in capsys.readouterr().err
     assert main(["etchash", "dag", "--block", "0", "--threads", "0"]) == 2
     assert "--threads must be >= 1" in capsys.readouterr().err
+
+
+def test_dag_progress_bar_draws_and_finishes(capsys):
+    from chimera_algo.cli.etchash import _ProgressBar
+
+    bar = _ProgressBar("epoch 7", enabled=True)
+    bar(256 << 20, 1024 << 20)
+    bar(1024 << 20, 1024 << 20)
+    err = capsys.readouterr().err
+    assert "epoch 7 [#######" in err and " 25.0% 256/1,024 MiB" in err
+    assert "100.0% 1,024/1,024 MiB" in err and err.endswith("\n")
+    _ProgressBar("quiet", enabled=False)(1, 2)
+    assert capsys.readouterr().err == ""
