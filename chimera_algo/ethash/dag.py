@@ -16,7 +16,7 @@ import struct
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -115,9 +115,9 @@ class FullDataset:
     path: Path
     seed_hash: bytes
     size: int
-    _mmap: mmap.mmap
-    _view: memoryview
-    _native: _native.Dataset | None
+    _mmap: mmap.mmap = field(repr=False)
+    _view: memoryview = field(repr=False)
+    _native: _native.Dataset | None = field(repr=False)
 
     def hashimoto(self, header_hash: bytes, nonce: int) -> tuple[bytes, bytes]:
         if self._native is None:
