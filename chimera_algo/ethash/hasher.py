@@ -20,7 +20,8 @@ Two ways in:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chimera_algo._core import ethash as _native
@@ -45,9 +46,12 @@ class _Shared:
     caches: CacheManager
     prefetch_next: bool
     full: FullDagMode | None = None
+    full_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class EthashHasher(Hasher):
+    """Ethash/etchash verification for one network (see the module doc)."""
+
     digest_size = 32
 
     def __init__(
@@ -143,12 +147,14 @@ class EthashHasher(Hasher):
         threads: int | None = None,
     ) -> DagJob:
         """Build (or load) the DAG of ``block_number``'s epoch in the
-        background; verification switches to it once ready."""
+        background; verification switches to it once ready. ``directory``
+        and ``threads`` take effect on the first call."""
         shared = self._shared
-        if shared.full is None:
-            base = Path(directory) if directory is not None else (
-                shared.caches.directory or default_directory())
-            shared.full = FullDagMode(shared.caches, base, threads)
+        with shared.full_lock:
+            if shared.full is None:
+                base = Path(directory) if directory is not None else (
+                    shared.caches.directory or default_directory())
+                shared.full = FullDagMode(shared.caches, base, threads)
         block = self.block_number if block_number is None else block_number
         info = self.network.info(block)
         job = shared.full.start(info)

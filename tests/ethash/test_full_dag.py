@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chimera_algo._core import ethash as native
-from chimera_algo.ethash import CacheManager, EthashHasher
+from chimera_algo.ethash import CacheManager
 from chimera_algo.ethash.dag import (
     HEADER_SIZE,
     CorruptDagFile,
