@@ -1,19 +1,45 @@
 """Which hasher serves an algorithm name.
 
 Built-in kernels come from ``_core``; the variant is chosen once per process
-from the CPU's features, or forced with ``CHIMERA_ISA``.
+from the CPU's features, or forced with ``CHIMERA_ISA``. Hashers implemented
+in Python (or composed around several native parts, like ethash) are
+registered by name with a factory, consulted after ``_core``.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 from chimera_algo import _core
 from chimera_algo.hasher import Hasher
 
 ISA_ENV = "CHIMERA_ISA"
+
+
+# name -> factory, or "module:function" imported on first use (keeps
+# `import chimera_algo` cheap and free of import cycles).
+_FACTORIES: dict[str, Callable[[], Hasher] | str] = {
+    "ethash": "chimera_algo.ethash:ethash_hasher",
+    "etchash": "chimera_algo.ethash:etchash_hasher",
+}
+
+
+def register_factory(name: str, factory: Callable[[], Hasher] | str) -> None:
+    """Serve ``name`` from ``factory`` (a callable or "module:function")."""
+    _FACTORIES[name] = factory
+
+
+def _from_factory(name: str) -> Hasher | None:
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        return None
+    if isinstance(factory, str):
+        module, _, attr = factory.partition(":")
+        factory = getattr(importlib.import_module(module), attr)
+    return factory()
 
 
 class UnknownAlgorithmError(LookupError):
@@ -27,7 +53,8 @@ class UnknownAlgorithmError(LookupError):
 
 def algorithms() -> list[str]:
     """Names accepted by :func:`get_hasher`."""
-    return list(_core.algorithms())
+    native = list(_core.algorithms())
+    return native + [name for name in _FACTORIES if name not in native]
 
 
 def _forced_isa() -> str:
@@ -42,7 +69,10 @@ def get_hasher(name: str) -> Hasher:
     forced = _forced_isa()
     hasher, fell_back = _core.select(name, forced)
     if hasher is None:
-        raise UnknownAlgorithmError(name, algorithms())
+        composite = _from_factory(name)
+        if composite is None:
+            raise UnknownAlgorithmError(name, algorithms())
+        return composite
     if fell_back:
         supported = [isa for isa, ok in _core.variants(name) if ok]
         warnings.warn(
@@ -66,7 +96,7 @@ def cpu_features() -> dict[str, Any]:
         "forced": forced or None,
         "algorithms": {},
     }
-    for name in algorithms():
+    for name in _core.algorithms():
         hasher, _ = _core.select(name, forced)
         report["algorithms"][name] = {
             "selected": hasher.isa,

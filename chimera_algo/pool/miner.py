@@ -18,6 +18,7 @@ from chimera_algo.targets import difficulty_to_target
 
 log = logging.getLogger(__name__)
 CHUNK_SECONDS = 0.2  # how long one scan call should take: bounds job-switch latency
+MAX_BACKOFF = 30.0  # seconds between reconnection attempts
 
 
 class MinerError(RuntimeError):
@@ -36,6 +37,7 @@ class Work:
     """One job as the pool sent it, with what the threads need to hash it."""
 
     generation: int
+    connection: int
     job_id: str
     prevhash: bytes  # internal byte order
     coinb1: bytes
@@ -89,6 +91,8 @@ class StratumMiner:
         self._pending: dict[int, str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = time.monotonic()
+        self.connected = False
+        self._connection = 0  # which connection the current work came from
 
     # --- hash rate ----------------------------------------------------------------
 
@@ -107,17 +111,27 @@ class StratumMiner:
         return self._ids
 
     async def run(self) -> None:
-        """Mine until cancelled; follows ``client.reconnect``."""
+        """Mine until cancelled; follows ``client.reconnect``. A pool that cannot
+        be reached at the start is an error; a lost connection later is retried
+        with backoff (up to ``MAX_BACKOFF`` s between attempts), as miners do."""
         self._loop = asyncio.get_running_loop()
         workers = [threading.Thread(target=self._mine, args=(i,), daemon=True) for i in range(self.threads)]
         for worker in workers:
             worker.start()
+        connected_once = False
+        backoff = 1.0
         try:
             while True:
-                target = await self._session()
-                if target is None:
-                    return
-                self.host, self.port, wait = target
+                try:
+                    self.host, self.port, wait = await self._session()
+                    connected_once, backoff = True, 1.0
+                except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
+                    if not connected_once and not self.connected:
+                        raise
+                    connected_once = True
+                    self.stats.last_error = f"connection lost: {exc}; retrying in {backoff:.0f}s"
+                    log.warning("%s", self.stats.last_error)
+                    wait, backoff = backoff, min(MAX_BACKOFF, backoff * 2)
                 await asyncio.sleep(wait)
         finally:
             self._stop.set()
@@ -127,8 +141,15 @@ class StratumMiner:
             # A thread still inside a native scan at interpreter exit aborts the process.
             await asyncio.shield(asyncio.to_thread(lambda: [w.join() for w in workers]))
 
-    async def _session(self) -> tuple[str, int, float] | None:
+    async def _session(self) -> tuple[str, int, float]:
+        """One connection; returns where ``client.reconnect`` sends us next."""
+        self.connected = False
+        with self._lock:  # work from the previous connection is for another extranonce1
+            self._work = None
+            self._work_ready.clear()
+            self._connection += 1
         reader, self._writer = await asyncio.open_connection(self.host, self.port, limit=1 << 20)
+        self.connected = True
         self._pending.clear()
         self._pending[await self._send("mining.subscribe", ["chimera-miner/1.0"])] = "subscribe"
         self._pending[await self._send("mining.extranonce.subscribe", [])] = "extranonce"
@@ -188,6 +209,7 @@ class StratumMiner:
             self._generation += 1
             self._work = Work(
                 generation=self._generation,
+                connection=self._connection,
                 job_id=job_id,
                 prevhash=swap_words(bytes.fromhex(prevhash)),
                 coinb1=bytes.fromhex(coinb1),
@@ -204,7 +226,7 @@ class StratumMiner:
 
     def _submit(self, work: Work, extranonce2: bytes, nonce: int) -> None:
         """On the event loop: send one share."""
-        if self._writer is None or self._writer.is_closing():
+        if self._writer is None or self._writer.is_closing() or work.connection != self._connection:
             return
         self._ids += 1
         self._pending[self._ids] = "submit"

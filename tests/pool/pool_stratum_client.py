@@ -90,7 +90,7 @@ class Client:
 
     def work(self, target: int = MAX_TARGET) -> Work:
         job_id, prevhash, coinb1, coinb2, branch, version, bits, ntime, _ = self.job
-        return Work(0, job_id, swap_words(bytes.fromhex(prevhash)), bytes.fromhex(coinb1), bytes.fromhex(coinb2),
+        return Work(0, 0, job_id, swap_words(bytes.fromhex(prevhash)), bytes.fromhex(coinb1), bytes.fromhex(coinb2),
                     tuple(bytes.fromhex(b) for b in branch), int(version, 16), int(bits, 16), int(ntime, 16),
                     self.extranonce1, self.extranonce2_size, target)
 

@@ -386,3 +386,42 @@ def test_known_users_policy_and_live_stats():
             await server.stop()
 
     run(scenario())
+
+
+def test_bundled_miner_follows_client_reconnect_and_survives_a_lost_pool():
+    from chimera_algo.pool.miner import StratumMiner
+
+    async def wait_for(predicate, seconds=20.0):
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not predicate():
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+
+    async def scenario():
+        cfg = pool_config(difficulty__initial=2e-5)  # ~1 share per 86k hashes: a steady trickle
+        first, second = await start_pool(cfg), await start_pool(cfg)
+        miner = StratumMiner(f"stratum+tcp://127.0.0.1:{first.port}", "alice.rig1")
+        task = asyncio.create_task(miner.run())
+        try:
+            await wait_for(lambda: first.stats.accepted > 0)
+            await first.stop(reconnect=("127.0.0.1", second.port, 0))
+            await wait_for(lambda: second.stats.accepted > 0)
+            await asyncio.sleep(1.0)
+            # Nothing mined for the first pool's extranonce1 reached the second.
+            assert second.stats.rejected == 0
+            # The pool goes away without a word: the miner retries, then mines again.
+            port = second.port
+            await second.stop()
+            await asyncio.sleep(0.5)
+            assert not task.done() and "connection lost" in miner.stats.last_error
+            third = await start_pool(pool_config(stratum__port=port, difficulty__initial=2e-5))
+            try:
+                await wait_for(lambda: third.stats.accepted > 0)
+            finally:
+                await third.stop()
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await first.stop()
+
+    run(scenario())
