@@ -10,8 +10,8 @@ transaction, so a crash leaves either the old or the new state, never a mix.
 After the commit the ``migration:{id}`` cache hash is refreshed; the
 controller then publishes the change on the store's event bus.
 
-``algorithm_migration_plans`` is created on first use (``create_all`` with
-checkfirst) until the store's Alembic migrations take it over.
+``algorithm_migration_plans`` is defined in :mod:`.plan_schema` and created
+by the store's Alembic revision 0005.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable, Optional
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from chimera_algo.migration.errors import (
@@ -33,27 +33,12 @@ from chimera_algo.migration.errors import (
 )
 from chimera_algo.migration.model import Migration, Status, Strategy, Thresholds, split_algorithm
 from chimera_algo.migration.persistence import Event
+from chimera_algo.migration.plan_schema import migration_plans
 from chimera_algo.store import Store
 from chimera_algo.store.cache import MIGRATION_TTL, migration_key
 from chimera_algo.store.events import MIGRATION_CHANGED
 from chimera_algo.store.schema import algorithm_migrations
 from chimera_algo.store.types import UUID
-
-plan_metadata = MetaData()
-
-migration_plans = Table(
-    "algorithm_migration_plans",
-    plan_metadata,
-    Column("migration_id", UUID, ForeignKey(algorithm_migrations.c.id, ondelete="CASCADE"), primary_key=True),
-    Column("pool", String(100), nullable=False, index=True),
-    # Equal to ``pool`` while the migration is unfinished, NULL afterwards: the
-    # UNIQUE constraint makes "one unfinished migration per pool" atomic.
-    Column("active_pool", String(100), unique=True),
-    Column("sequence", Integer, nullable=False),  # order of migrations within a pool
-    Column("revision", Integer, nullable=False),
-    Column("plan", Text, nullable=False),  # JSON, Migration.plan()
-)
-
 
 def _dt(t: Optional[float]) -> Optional[datetime]:
     return None if t is None else datetime.fromtimestamp(t, timezone.utc)
@@ -70,7 +55,6 @@ class StoreMigrationRepository:
 
     def __init__(self, store: Store):
         self.store = store
-        plan_metadata.create_all(store.engine, checkfirst=True)
 
     # -------------------------------------------------------------- writes
     def insert(self, migration: Migration) -> None:
