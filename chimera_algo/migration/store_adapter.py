@@ -38,7 +38,6 @@ from chimera_algo.store import Store
 from chimera_algo.store.cache import MIGRATION_TTL, migration_key
 from chimera_algo.store.events import MIGRATION_CHANGED
 from chimera_algo.store.schema import algorithm_migrations
-from chimera_algo.store.types import UUID
 
 def _dt(t: Optional[float]) -> Optional[datetime]:
     return None if t is None else datetime.fromtimestamp(t, timezone.utc)

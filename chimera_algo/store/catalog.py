@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
 
 from chimera_algo.store.records import Algorithm, AuditEntry, Cryptocurrency
 from chimera_algo.store.repository import Repository, as_uuid, check_columns

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from chimera_algo.store import cache as keys
 from chimera_algo.store.cache import Cache, Scalar

@@ -7,12 +7,10 @@ kernel; each hash charges its cost to the fake clock so latency is exact.
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-import pytest
 
 from chimera_algo import get_hasher
 from chimera_algo.hasher import Buffer, Hasher
@@ -134,10 +132,3 @@ def resolver_with(clock: FakeClock, kind: str, version: str = "2.0.0",
     return make_resolver(clock, **candidates)
 
 
-def require_service(name: str, reason: str) -> None:
-    """The rule of tests/conftest.py (skip on a dev machine, fail in CI), kept
-    here because that module is not importable from an installed-package run."""
-    message = f"{name} unavailable: {reason}"
-    if os.environ.get("CHIMERA_REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " (CI must provide it: see .ci/services.d/)")
-    pytest.skip(message)

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from chimera_algo.migration import DeferredExecutor, FakeClock, MigrationConflictError, MigrationController
 from chimera_algo.migration.store_adapter import StoreMigrationEvents, StoreMigrationRepository
 from chimera_algo.store import open_store
-from .helpers import require_service
+from service_guard import require_service
 from .helpers import CONTROL, resolver_with, share_stream
 
 FOLLOW_LIMIT = 1.0  # seconds: other processes follow a change within one second

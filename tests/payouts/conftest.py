@@ -16,16 +16,7 @@ from sqlalchemy.pool import NullPool
 from chimera_algo.store import Store, open_store
 from chimera_algo.store.config import normalize_database_url
 from payouts_world import World, make_world
-
-
-def require_service(request, name: str, reason: str) -> None:
-    """tests/conftest.py's require_service (skip on a dev machine, fail in CI)."""
-    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py")
-    for plugin in request.config.pluginmanager.get_plugins():
-        if os.path.abspath(getattr(plugin, "__file__", None) or "") == root:
-            plugin.require_service(name, reason)
-            return
-    raise RuntimeError(f"{root} was not loaded by pytest")
+from service_guard import require_service
 
 
 @pytest.fixture(autouse=True)
@@ -46,13 +37,13 @@ def _cheap_argon2(monkeypatch, tmp_path):
 def pg_server(request) -> Iterator[SimpleNamespace]:
     url = os.environ.get("CHIMERA_TEST_POSTGRES_URL")
     if not url:
-        require_service(request, "PostgreSQL", "CHIMERA_TEST_POSTGRES_URL is not set")
+        require_service("PostgreSQL", "CHIMERA_TEST_POSTGRES_URL is not set")
     admin = create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means the server is not usable
-        require_service(request, "PostgreSQL", f"cannot connect to {url}: {exc}")
+        require_service("PostgreSQL", f"cannot connect to {url}: {exc}")
     created: list[str] = []
 
     def create() -> str:
@@ -110,14 +101,14 @@ def node(request) -> SimpleNamespace:
 
     url = os.environ.get("CHIMERA_LITECOIND_RPC_URL")
     if not url:
-        require_service(request, "litecoind", "CHIMERA_LITECOIND_RPC_URL is not set (.ci/services.d/50-litecoind.sh)")
+        require_service("litecoind", "CHIMERA_LITECOIND_RPC_URL is not set (.ci/services.d/50-litecoind.sh)")
     settings = RpcSettings(url=url, user=os.environ.get("CHIMERA_LITECOIND_RPC_USER", ""),
                            password=os.environ.get("CHIMERA_LITECOIND_RPC_PASSWORD", ""), timeout=60)
     root = WalletClient(settings)
     try:
         root.call("getblockcount")
     except NodeError as exc:
-        require_service(request, "litecoind", str(exc))
+        require_service("litecoind", str(exc))
     for name in (SENDER_WALLET, RECEIVER_WALLET):
         if name not in root.call("listwallets"):
             try:

@@ -14,7 +14,7 @@ import pytest
 
 from chimera_algo.pool.app import close_sink, open_sink
 from chimera_algo.pool.demo import run_demo
-from conftest import require_service
+from service_guard import require_service
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -18,7 +18,7 @@ from chimera_algo.pool.miner import StratumMiner
 from chimera_algo.pool.persistence import MemorySink
 from chimera_algo.pool.rpc import NodeError, RpcClient, RpcSettings
 from chimera_algo.targets import diff1_target
-from conftest import require_service
+from service_guard import require_service
 
 POOL_TAG = "/chimera-e2e/"
 

@@ -8,7 +8,6 @@ dropped at the end), so they never touch data of other suites.
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from collections.abc import Iterator
 
@@ -16,23 +15,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from service_guard import require_service
+
 from chimera_algo.store import Store, open_store
 from chimera_algo.store.config import normalize_database_url
 from chimera_algo.store.schema import metadata
 from chimera_algo.store.seeds import seed
 
 
-def _root_conftest():
-    # tests/ is not a package, so its conftest cannot be imported by name in
-    # every pytest import mode; pytest has loaded it before this file, though.
-    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py")
-    for module in list(sys.modules.values()):
-        if os.path.abspath(getattr(module, "__file__", None) or "") == root:
-            return module
-    raise RuntimeError(f"{root} was not loaded by pytest")
-
-
-require_service = _root_conftest().require_service
 
 BACKENDS = ["sqlite", "postgresql"]
 

@@ -12,7 +12,7 @@ import pytest
 from chimera_algo.store import MIGRATION_CHANGED, NEW_JOB, StoreUnavailableError, open_store
 from chimera_algo.store.cache import MemoryCache, RedisCache
 from chimera_algo.store.events import MemoryEventBus, RedisEventBus
-from .conftest import require_service
+from service_guard import require_service
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select, text
@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from chimera_algo.store import NewShare, open_store
 from chimera_algo.store.schema import shares as shares_table
 from chimera_algo.store.share_writer import Journal, ShareWriter
-from .conftest import require_service
+from service_guard import require_service
 
 
 def make_share(miner, pool, i=0, **kw) -> NewShare:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chimera_algo.store.timeseries import InfluxTimeSeries, Point, line_protocol
-from .conftest import require_service
+from service_guard import require_service
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
