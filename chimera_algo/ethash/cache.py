@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chimera_algo._core import ethash as _native
+from chimera_algo.store.config import chimera_home
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,8 @@ DEFAULT_MAX_BYTES = 512 << 20
 
 
 def default_directory() -> Path:
-    """``$CHIMERA_HOME/ethash``, else ``~/.chimera/ethash``."""
-    home = os.environ.get("CHIMERA_HOME")
-    base = Path(home) if home else Path.home() / ".chimera"
-    return base / "ethash"
+    """``ethash/`` under the data directory every part of Chimera shares."""
+    return chimera_home() / "ethash"
 
 
 @dataclass(frozen=True)

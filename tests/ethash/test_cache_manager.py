@@ -17,7 +17,8 @@ def test_default_directory(monkeypatch, tmp_path):
     monkeypatch.setenv("CHIMERA_HOME", str(tmp_path))
     assert default_directory() == tmp_path / "ethash"
     monkeypatch.delenv("CHIMERA_HOME")
-    assert default_directory().parts[-2:] == (".chimera", "ethash")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_directory() == tmp_path / "xdg" / "chimera" / "ethash"  # beside the database
 
 
 def test_concurrent_requests_share_one_build(tmp_path):
