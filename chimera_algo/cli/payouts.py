@@ -86,8 +86,8 @@ def _run(args: argparse.Namespace) -> int:
     from chimera_algo.payouts.engine import run_pool
     from chimera_algo.payouts.runner_lock import PayoutsBusy
     from chimera_algo.payouts.sender import PayoutInconsistency, PayoutsHalted
-    from chimera_algo.payouts.wallet import NodeError, WalletClient
-    from chimera_algo.pool.rpc import RpcSettings
+    from chimera_algo.payouts.wallet import WalletClient
+    from chimera_algo.pool.rpc import NodeError, RpcSettings
 
     if not args.rpc_url:
         raise CommandError("no node: pass --rpc-url or set CHIMERA_PAYOUTS_RPC_URL")

@@ -13,8 +13,14 @@ from fractions import Fraction
 from uuid import UUID
 
 from chimera_algo.payouts.ledger import CreatedPayout, Ledger
-from chimera_algo.payouts.sender import Checkpoint, PayoutSender, ReconcileReport, SendReport
-from chimera_algo.payouts.wallet import NodeError, WalletClient
+from chimera_algo.payouts.sender import (
+    Checkpoint,
+    PayoutSender,
+    ReconcileReport,
+    SendReport,
+)
+from chimera_algo.payouts.wallet import WalletClient
+from chimera_algo.pool.rpc import NodeError
 from chimera_algo.store import Store
 
 log = logging.getLogger("chimera.payouts")

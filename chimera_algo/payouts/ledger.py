@@ -26,7 +26,13 @@ from sqlalchemy.engine import Row
 
 from chimera_algo.payouts.amounts import to_coins, to_units
 from chimera_algo.payouts.ledger_schema import payout_ledger, payout_pool_state
-from chimera_algo.payouts.schemes import ShareRecord, Split, pplns_weights, pps_credit, split_by_weight
+from chimera_algo.payouts.schemes import (
+    ShareRecord,
+    Split,
+    pplns_weights,
+    pps_credit,
+    split_by_weight,
+)
 from chimera_algo.store import Store
 from chimera_algo.store.repository import as_uuid
 from chimera_algo.store.schema import (

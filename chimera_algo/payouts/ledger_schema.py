@@ -17,7 +17,19 @@ They live on the store's ``metadata`` so foreign keys to ``users``,
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 
 from chimera_algo.store.schema import _now, _one_of, _pk, _ts, metadata
 from chimera_algo.store.types import UUID

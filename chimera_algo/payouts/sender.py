@@ -31,7 +31,8 @@ from chimera_algo.payouts.amounts import to_coins, to_units
 from chimera_algo.payouts.ledger import Ledger
 from chimera_algo.payouts.ledger_schema import payout_batch_items, payout_batches
 from chimera_algo.payouts.runner_lock import runner_lock
-from chimera_algo.payouts.wallet import NodeUnreachable, RpcError, WalletClient, dust_limit
+from chimera_algo.payouts.wallet import WalletClient, dust_limit
+from chimera_algo.pool.rpc import NodeUnreachable, RpcError
 from chimera_algo.store import Store
 from chimera_algo.store.schema import payouts, user_wallets, utcnow
 from chimera_algo.store.types import new_id

@@ -1,41 +1,24 @@
 """The node's wallet as the payout engine uses it, over the pool's JSON-RPC client.
 
-``RpcClient`` (chimera_algo.pool.rpc) decodes JSON numbers as floats; money
-must not pass through a float, so :class:`WalletClient` re-decodes replies
-with ``parse_float=Decimal`` and sends amounts as strings (bitcoind and
-litecoind accept an amount as a JSON string). Everything else — settings,
-authentication, error mapping — is the pool client's.
+Money must not pass through a float, so :class:`WalletClient` decodes
+replies with ``parse_float=Decimal`` and sends amounts as strings (bitcoind
+and litecoind accept an amount as a JSON string). Everything else — settings,
+authentication, error mapping — is the pool client's (chimera_algo.pool.rpc).
 """
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Iterator
 
 from chimera_algo.payouts.amounts import to_coins, to_units
-from chimera_algo.pool.rpc import NodeError, RpcClient, RpcSettings
+from chimera_algo.pool.rpc import RpcClient, RpcSettings
 
 # Litecoin Core's -dustrelayfee default, litoshis per 1000 virtual bytes
 # (measured on litecoind 0.21 regtest: 2940 litoshis is the smallest P2WPKH
 # output it sends, 2939 is "Transaction amount too small").
 LITECOIN_DUST_RELAY_FEE = 30000
-
-
-class RpcError(NodeError):
-    """The node answered with an error (the call was refused, nothing happened)."""
-
-    def __init__(self, method: str, code: int | None, message: str) -> None:
-        super().__init__(f"{method}: {message} (code {code})")
-        self.code = code
-        self.node_message = message
-
-
-class NodeUnreachable(NodeError):
-    """No answer from the node: whether the call took effect is unknown."""
 
 
 @dataclass(frozen=True)
@@ -50,32 +33,12 @@ class WalletTransaction:
 class WalletClient(RpcClient):
     """RpcClient with exact money and one named wallet (``/wallet/<name>``)."""
 
+    parse_float = Decimal
+
     def __init__(self, settings: RpcSettings, wallet: str = "") -> None:
         url = settings.url.rstrip("/") + (f"/wallet/{wallet}" if wallet else "")
         super().__init__(replace(settings, url=url))
         self.wallet = wallet
-
-    def call(self, method: str, *params: Any) -> Any:
-        self._ids += 1
-        body = json.dumps({"jsonrpc": "1.0", "id": self._ids, "method": method, "params": list(params)}).encode()
-        request = urllib.request.Request(
-            self.settings.url, data=body,
-            headers={"Content-Type": "application/json", "Authorization": self._auth()},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
-                reply = json.loads(response.read(), parse_float=Decimal)
-        except urllib.error.HTTPError as exc:
-            try:
-                reply = json.loads(exc.read(), parse_float=Decimal)
-            except ValueError:
-                raise NodeUnreachable(f"{method}: HTTP {exc.code} {exc.reason}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise NodeUnreachable(f"{method}: cannot reach node at {self.settings.url}: {exc}") from None
-        if reply.get("error"):
-            error = reply["error"]
-            raise RpcError(method, error.get("code"), str(error.get("message", error)))
-        return reply["result"]
 
     # -- queries --------------------------------------------------------------
     def balance_units(self, minconf: int = 1) -> int:

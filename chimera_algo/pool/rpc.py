@@ -28,6 +28,19 @@ class NodeError(RuntimeError):
     """The node answered with an error or could not be reached."""
 
 
+class RpcError(NodeError):
+    """The node answered with an error (the call was refused, nothing happened)."""
+
+    def __init__(self, method: str, code: int | None, message: str) -> None:
+        super().__init__(f"{method}: {message} (code {code})")
+        self.code = code
+        self.node_message = message
+
+
+class NodeUnreachable(NodeError):
+    """No answer from the node: whether the call took effect is unknown."""
+
+
 @dataclass(frozen=True)
 class RpcSettings:
     url: str
@@ -41,6 +54,9 @@ class RpcSettings:
 
 class RpcClient:
     """Blocking JSON-RPC 1.0 client (call it from a thread)."""
+
+    # How JSON numbers with a fraction are decoded; money paths use Decimal.
+    parse_float: Any = float
 
     def __init__(self, settings: RpcSettings):
         self.settings = settings
@@ -63,18 +79,18 @@ class RpcClient:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
-                reply = json.loads(response.read())
+                reply = json.loads(response.read(), parse_float=self.parse_float)
         except urllib.error.HTTPError as exc:
             # bitcoind answers RPC errors with HTTP 500 and a JSON body.
             try:
-                reply = json.loads(exc.read())
+                reply = json.loads(exc.read(), parse_float=self.parse_float)
             except ValueError:
-                raise NodeError(f"{method}: HTTP {exc.code} {exc.reason}") from None
+                raise NodeUnreachable(f"{method}: HTTP {exc.code} {exc.reason}") from None
         except (urllib.error.URLError, OSError) as exc:
-            raise NodeError(f"{method}: cannot reach node at {self.settings.url}: {exc}") from None
+            raise NodeUnreachable(f"{method}: cannot reach node at {self.settings.url}: {exc}") from None
         if reply.get("error"):
             error = reply["error"]
-            raise NodeError(f"{method}: {error.get('message', error)} (code {error.get('code')})")
+            raise RpcError(method, error.get("code"), str(error.get("message", error)))
         return reply["result"]
 
 

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+from payouts_world import World, make_world
+from service_guard import require_service
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from chimera_algo.store import Store, open_store
 from chimera_algo.store.config import normalize_database_url
-from payouts_world import World, make_world
-from service_guard import require_service
 
 
 @pytest.fixture(autouse=True)
@@ -96,8 +96,8 @@ RECEIVER_WALLET = "chimera-payouts-receiver"
 def node(request) -> SimpleNamespace:
     """The regtest node: settings, a funded sender wallet of our own (so the
     pool's wallet and other suites never disturb our balances), a receiver."""
-    from chimera_algo.payouts.wallet import NodeError, WalletClient
-    from chimera_algo.pool.rpc import RpcSettings
+    from chimera_algo.payouts.wallet import WalletClient
+    from chimera_algo.pool.rpc import NodeError, RpcSettings
 
     url = os.environ.get("CHIMERA_LITECOIND_RPC_URL")
     if not url:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from payouts_world import make_world
+
 from chimera_algo.cli import main
 from chimera_algo.payouts.amounts import to_units
 from chimera_algo.payouts.ledger import Ledger
-from payouts_world import make_world
 
 
 def test_run_status_list_halt_resume(sqlite_store, node, capsys):

@@ -8,13 +8,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from payouts_world import make_world
 from sqlalchemy import func, select
 
 from chimera_algo.payouts.amounts import to_units
 from chimera_algo.payouts.ledger import Ledger, LedgerError
 from chimera_algo.payouts.ledger_schema import payout_ledger
-
-from payouts_world import make_world
 
 
 def balances(ledger, world):

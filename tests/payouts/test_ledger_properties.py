@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from payouts_world import make_world
 from sqlalchemy import func, select
 
 from chimera_algo.payouts.amounts import to_units
 from chimera_algo.payouts.ledger import Ledger
 from chimera_algo.payouts.ledger_schema import payout_ledger
-from payouts_world import make_world
 
 _worlds = itertools.count()
 

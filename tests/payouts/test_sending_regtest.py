@@ -15,15 +15,21 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from payouts_world import make_world
 from sqlalchemy import select
 
 from chimera_algo.payouts.amounts import to_units
 from chimera_algo.payouts.ledger import Ledger
 from chimera_algo.payouts.ledger_schema import payout_batches
-from chimera_algo.payouts.sender import STEPS, PayoutInconsistency, PayoutSender, PayoutsHalted
-from chimera_algo.payouts.wallet import RpcError, dust_limit
+from chimera_algo.payouts.sender import (
+    STEPS,
+    PayoutInconsistency,
+    PayoutSender,
+    PayoutsHalted,
+)
+from chimera_algo.payouts.wallet import dust_limit
+from chimera_algo.pool.rpc import RpcError
 from chimera_algo.store import open_store
-from payouts_world import make_world
 
 RUNNER = Path(__file__).with_name("payouts_crash_runner.py")
 
