@@ -1,14 +1,11 @@
-"""Where installed packages and the trust store live: ``$CHIMERA_HOME``
-(default ``~/.chimera``)."""
+"""Where installed packages and the trust store live: under the data
+directory the store uses (``$CHIMERA_HOME``, see docs/store.md)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-
-def chimera_home() -> Path:
-    return Path(os.environ.get("CHIMERA_HOME") or Path.home() / ".chimera")
+from chimera_algo.store.config import chimera_home
 
 
 def packages_dir() -> Path:

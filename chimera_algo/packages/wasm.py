@@ -46,7 +46,7 @@ _NONCE_SPACE = 1 << 32
 @dataclass(frozen=True)
 class SandboxLimits:
     memory_bytes: int = 64 * MiB  # linear memory cap for one instance
-    fuel_per_call: int = 2_000_000_000  # instructions one call may run (~1-2 s here)
+    fuel_per_call: int = 1_000_000_000  # instructions one call may run: an endless loop stops in ~1-4 s here
     max_batch_bytes: int = 8 * MiB  # inputs + outputs moved per call
     max_batch_items: int = 65536
 
@@ -162,16 +162,19 @@ class _Instance:
 
 def _trap_error(trap: Exception, label: str, what: str, limits: SandboxLimits, memory_size: int) -> SandboxError:
     code = getattr(trap, "trap_code", None)
-    message = str(trap).splitlines()[0] if str(trap) else type(trap).__name__
+    lines = [line.strip() for line in str(trap).splitlines() if line.strip()]
+    message = lines[-1] if lines else type(trap).__name__  # wasmtime puts the cause last
     if code == wasmtime.TrapCode.OUT_OF_FUEL:
         return WasmTimeoutError(
             f"{label}: {what} ran past its budget of {limits.fuel_per_call} instructions "
             "(an endless loop?) and was stopped; the instance was reset"
         )
-    if memory_size + 64 * 1024 > limits.memory_bytes:
+    # wasmtime does not report a refused memory.grow; a module that traps
+    # holding over half its cap is treated as having run into the cap.
+    if memory_size * 2 > limits.memory_bytes:
         return WasmMemoryLimitError(
-            f"{label}: {what} hit the {limits.memory_bytes // MiB} MiB memory cap and then trapped "
-            f"({message}); the instance was reset"
+            f"{label}: {what} trapped ({message}) holding {memory_size / MiB:.1f} MiB of its "
+            f"{limits.memory_bytes // MiB} MiB memory cap (a memory bomb?); the instance was reset"
         )
     return WasmTrapError(f"{label}: {what} trapped ({message}); the instance was reset")
 
@@ -211,7 +214,7 @@ class WasmHasher(Hasher):
         self._module = compile_module(wasm, self.label)
         self._lock = threading.Lock()
         self._inst: _Instance | None = None
-        self._fuel_per_item = 0.0
+        self._fuel_per_unit = 0.0
         with self._lock:
             abi = self._call("chimera_abi_version")[0]
             if abi != ABI_VERSION:
@@ -253,16 +256,25 @@ class WasmHasher(Hasher):
             raise WasmTrapError(f"{self.label}: chimera_scratch returned an offset outside the module's memory")
         return inst, base, view
 
-    def _chunk_items(self, bytes_per_item: int) -> int:
-        by_bytes = max(1, self.limits.max_batch_bytes // max(1, bytes_per_item))
-        by_fuel = self.limits.max_batch_items
-        if self._fuel_per_item > 0:  # keep each call far (16x) below its fuel budget
-            by_fuel = max(1, int(self.limits.fuel_per_call / 16 / self._fuel_per_item))
-        return max(1, min(by_bytes, by_fuel, self.limits.max_batch_items))
+    # Work per call is measured in "units": bytes hashed plus a fixed 64 per
+    # item. Until the fuel cost of a unit is known, a call gets 4 Ki units;
+    # after that, calls are sized to use 1/16 of the fuel budget.
+    _FIXED_UNITS = 64
+    _FIRST_CALL_UNITS = 1 << 12
 
-    def _learn_cost(self, fuel: int, items: int) -> None:
-        if items >= 16:
-            self._fuel_per_item = max(self._fuel_per_item * 0.5, fuel / items)
+    def _chunk_items(self, item_bytes: int, io_bytes: int) -> int:
+        units = item_bytes + self._FIXED_UNITS
+        if self._fuel_per_unit > 0:
+            by_fuel = int(self.limits.fuel_per_call / 16 / (self._fuel_per_unit * units))
+        else:
+            by_fuel = self._FIRST_CALL_UNITS // units
+        by_bytes = self.limits.max_batch_bytes // max(1, io_bytes)
+        return max(1, min(by_fuel, by_bytes, self.limits.max_batch_items))
+
+    def _learn_cost(self, fuel: int, items: int, item_bytes: int) -> None:
+        units = items * (item_bytes + self._FIXED_UNITS)
+        if units >= 2048:  # small calls are dominated by call setup, not by hashing
+            self._fuel_per_unit = max(self._fuel_per_unit * 0.5, fuel / units)
 
     # -- Hasher
     def hash(self, data: Buffer) -> bytes:
@@ -289,7 +301,7 @@ class WasmHasher(Hasher):
         with self._lock:
             done = 0
             while done < n:
-                k = min(n - done, self._chunk_items(item_size + dsize))
+                k = min(n - done, self._chunk_items(item_size, item_size + dsize))
                 in_len = k * item_size
                 inst, base, mem = self._scratch(in_len + k * dsize)
                 mem[base : base + in_len] = view[done * item_size : (done + k) * item_size]
@@ -303,7 +315,7 @@ class WasmHasher(Hasher):
         rc, fuel = self._call("chimera_hash_many", in_ptr, item_size, n, out_ptr)
         if rc != 0:
             raise WasmTrapError(f"{self.label}: chimera_hash_many failed with code {rc}")
-        self._learn_cost(fuel, n)
+        self._learn_cost(fuel, n, item_size)
 
     def scan(self, header: Buffer, start_nonce: int, count: int, target: int) -> list[int]:
         view = _as_bytes_view(header, "header")
@@ -320,7 +332,7 @@ class WasmHasher(Hasher):
         with self._lock:
             done = 0
             while done < count:
-                k = min(count - done, self._chunk_items(4), 1 << 30)
+                k = min(count - done, self._chunk_items(80, 4), 1 << 30)
                 inst, base, mem = self._scratch(80 + 32 + 4 * k)
                 mem[base : base + 80] = view
                 mem[base + 80 : base + 112] = target_le
@@ -328,7 +340,7 @@ class WasmHasher(Hasher):
                 found, fuel = self._call("chimera_scan", base, nonce, k, base + 80, base + 112)
                 if not 0 <= found <= k:
                     raise WasmTrapError(f"{self.label}: chimera_scan returned {found} hits for {k} nonces")
-                self._learn_cost(fuel, k)
+                self._learn_cost(fuel, k, 80)
                 mem = inst.refresh_view()
                 raw = bytes(mem[base + 112 : base + 112 + 4 * found])
                 hits.extend(int.from_bytes(raw[i : i + 4], "little") for i in range(0, len(raw), 4))
