@@ -118,6 +118,7 @@ class PackageManager:
     # -- steps 1-4
     def verify(self, path: Path) -> VerifiedPackage:
         """Checks 1-4 on a package file; raises the first that fails."""
+        self.trust.reload_if_changed()
         with open_package(path, self.limits) as pkg:
             signed_by = self.trust.verify(pkg.manifest_bytes, pkg.signatures, _peek_kind(pkg.manifest_bytes))
             manifest = parse_manifest(pkg.manifest_bytes)
@@ -332,13 +333,11 @@ class PackageManager:
 
     # -- loading for get_hasher
     def load(self, algorithm: str, version: str) -> Hasher:
-        """The hasher of an installed version, re-verified against the trust
-        store as it is now (a revoked key stops a package from loading)."""
+        """The hasher of an installed version. Every call re-checks the
+        installed manifest and its signatures against the trust store as it
+        is now, so a revoked key stops the package at its next lookup; the
+        compiled module is reused when it is still the verified one."""
         package = self._installed(algorithm, version)
-        with self._lock:
-            cached = self._loaded.get((algorithm, version))
-        if cached is not None and cached[0] == package.package_hash:
-            return cached[1]
         directory = self.install_dir(algorithm, version)
         try:
             manifest_bytes = (directory / MANIFEST_NAME).read_bytes()
@@ -347,15 +346,15 @@ class PackageManager:
         if hashlib.sha256(manifest_bytes).hexdigest() != package.package_hash:
             raise ManifestTamperedError(f"{package.label}: the installed manifest changed since it was installed")
         signatures = [Signature(s["key_id"], bytes.fromhex(s["signature"])) for s in package.signatures]
+        self.trust.reload_if_changed()
         self.trust.verify(manifest_bytes, signatures, package.kind)
+        with self._lock:
+            cached = self._loaded.get((algorithm, version))
+        if cached is not None and cached[0] == package.package_hash:
+            return cached[1]
         manifest = parse_manifest(manifest_bytes)
         self.check_compatible(manifest)
         hasher = self._load(manifest, directory, package.wasm_binary if manifest.kind == "wasm" else None)
         with self._lock:
             self._loaded[(algorithm, version)] = (package.package_hash, hasher)
         return hasher
-
-
-def describe_failure(exc: PackageError) -> str:
-    """One line for the operator: which check failed and why."""
-    return f"install refused at the {exc.check} check: {Exception.__str__(exc)}"

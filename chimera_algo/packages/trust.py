@@ -58,19 +58,40 @@ class TrustStore:
     path: Path
     keys: dict[str, TrustedKey] = field(default_factory=dict)
     policy: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_POLICY))
+    _stamp: tuple[int, int] | None = field(default=None, repr=False)  # file (mtime_ns, size) last read/written
 
     @classmethod
     def load(cls, path: Path | None = None) -> "TrustStore":
         path = Path(path or home.trust_store_path())
-        if not path.exists():
-            return cls(path)
+        store = cls(path)
+        store._read()
+        return store
+
+    def _file_stamp(self) -> tuple[int, int] | None:
         try:
-            data = json.loads(path.read_text())
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def _read(self) -> None:
+        stamp = self._file_stamp()
+        if stamp is None:
+            self.keys, self.policy, self._stamp = {}, dict(DEFAULT_POLICY), None
+            return
+        try:
+            data = json.loads(self.path.read_text())
             keys = {k: TrustedKey(**v) for k, v in data.get("keys", {}).items()}
             policy = {**DEFAULT_POLICY, **data.get("policy", {})}
         except (OSError, ValueError, TypeError) as exc:
-            raise TrustStoreError(f"trust store {path} is unreadable: {exc}") from None
-        return cls(path, keys, policy)
+            raise TrustStoreError(f"trust store {self.path} is unreadable: {exc}") from None
+        self.keys, self.policy, self._stamp = keys, policy, stamp
+
+    def reload_if_changed(self) -> None:
+        """Re-read the file if another process (``chimera trust ...``) changed
+        it, so a running pool honours a revocation at its next load."""
+        if self._file_stamp() != self._stamp and (self._stamp is not None or self.path.exists()):
+            self._read()
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +102,7 @@ class TrustStore:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
+        self._stamp = self._file_stamp()
 
     # -- operator actions
     def add(self, key: PublicKey, name: str) -> TrustedKey:

@@ -65,6 +65,7 @@ def engine() -> wasmtime.Engine:
             cfg.wasm_threads = False
             cfg.wasm_memory64 = False
             cfg.wasm_multi_memory = False
+            cfg.memory_may_move = False  # views of linear memory stay valid across growth
             _engine = wasmtime.Engine(cfg)
         return _engine
 
@@ -126,23 +127,28 @@ class _Instance:
         self.trap_ref = ctypes.byref(self.trap)
         self.fuel_left = ctypes.c_uint64(0)
         self.fuel_left_ref = ctypes.byref(self.fuel_left)
+        self.memory_ref = ctypes.byref(self.memory._memory)
         self.view: memoryview | None = None
         self.view_addr = 0
+        self.scratch_base = 0  # the region chimera_scratch last returned ...
+        self.scratch_size = 0  # ... stays valid until the next chimera_scratch call
         self.refresh_view()
 
-    def refresh_view(self) -> memoryview:
-        """A memoryview of linear memory, rebuilt if it grew or moved."""
-        addr = ctypes.addressof(self.memory.data_ptr(self.store).contents)
-        size = self.memory.data_len(self.store)
-        if self.view is None or addr != self.view_addr or size != self.view.nbytes:
-            if self.view is not None:
-                self.view.release()
-            self.view = memoryview((ctypes.c_ubyte * size).from_address(addr)).cast("B")
-            self.view_addr = addr
+    def refresh_view(self, need_end: int = 0) -> memoryview:
+        """A memoryview of linear memory covering ``[0, need_end)``, rebuilt
+        only if memory moved or the current view is too short."""
+        addr = ctypes.cast(ffi.wasmtime_memory_data(self.ctx, self.memory_ref), ctypes.c_void_p).value or 0
+        if self.view is not None and addr == self.view_addr and need_end <= self.view.nbytes:
+            return self.view
+        size = ffi.wasmtime_memory_data_size(self.ctx, self.memory_ref)
+        if self.view is not None:
+            self.view.release()
+        self.view = memoryview((ctypes.c_ubyte * size).from_address(addr)).cast("B")
+        self.view_addr = addr
         return self.view
 
     def memory_size(self) -> int:
-        return self.memory.data_len(self.store)
+        return ffi.wasmtime_memory_data_size(self.ctx, self.memory_ref)
 
     def call(self, name: str, *values: int) -> tuple[int, int]:
         """Run export ``name`` with i32 args; returns (i32 result, fuel used)."""
@@ -243,10 +249,12 @@ class WasmHasher(Hasher):
             raise _trap_error(exc, self.label, name, self.limits, size) from None
 
     def _scratch(self, nbytes: int) -> tuple[_Instance, int, memoryview]:
-        base, _ = self._call("chimera_scratch", nbytes)
         inst = self._instance()
-        view = inst.refresh_view()
+        if nbytes <= inst.scratch_size:  # reuse: saves one call per batch
+            return inst, inst.scratch_base, inst.refresh_view(inst.scratch_base + nbytes)
+        base, _ = self._call("chimera_scratch", nbytes)
         base &= 0xFFFFFFFF
+        view = inst.refresh_view(base + nbytes)
         if base == 0:
             raise WasmMemoryLimitError(
                 f"{self.label}: cannot reserve {nbytes} bytes within the {self.limits.memory_bytes // MiB} MiB memory cap"
@@ -254,6 +262,7 @@ class WasmHasher(Hasher):
         if base + nbytes > view.nbytes:
             self._inst = None
             raise WasmTrapError(f"{self.label}: chimera_scratch returned an offset outside the module's memory")
+        inst.scratch_base, inst.scratch_size = base, nbytes
         return inst, base, view
 
     # Work per call is measured in "units": bytes hashed plus a fixed 64 per

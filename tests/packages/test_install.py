@@ -142,3 +142,13 @@ def test_an_installed_file_changed_on_disk_is_refused(env, built):
     fresh = packages.PackageManager(env.records, env.trust, env.home / "packages")
     with pytest.raises(errors.ManifestTamperedError, match="changed since it was installed"):
         fresh.load("sha256d", "1.0.0")
+
+
+def test_revocation_reaches_a_running_process_through_the_trust_file(served, built):
+    served.manager.install(built["sha256d"])
+    assert get_hasher("sha256d", "1.0.0").version == "1.0.0"  # loaded and cached
+    other_process_view = packages.trust.TrustStore.load(served.trust.path)
+    other_process_view.revoke(other_process_view.find("alice").key_id, "compromised")
+    other_process_view.save()  # as `chimera trust revoke` would
+    with pytest.raises(errors.RevokedKeyError):
+        get_hasher("sha256d", "1.0.0")
