@@ -178,6 +178,3 @@ def write_package(
         f.write(buf.getvalue())
     os.replace(tmp, dest)
 
-
-def read_all_artifacts(pkg: PackageFile, paths: list[str]) -> dict[str, bytes]:
-    return {p: pkg.read(p) for p in paths}

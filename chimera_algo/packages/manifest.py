@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from chimera_algo.packages.errors import PackageFormatError
@@ -95,7 +95,6 @@ class Manifest:
     created_at: str
     module: str = ""  # native: the Python extension module name
     format: str = FORMAT
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -104,16 +103,6 @@ class Manifest:
     @property
     def semver(self) -> Version:
         return Version.parse(self.version)
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("extra")
-        if self.kind != "native":
-            data.pop("module")
-        return data
-
-    def canonical(self) -> bytes:
-        return canonical_bytes(self.to_json())
 
     def artifact(self, path: str) -> Artifact:
         for a in self.artifacts:

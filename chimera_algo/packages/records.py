@@ -14,9 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-STATUSES = ("available", "installed", "active", "deprecated")
-
-
 def label(algorithm: str, version: str) -> str:
     return f"{algorithm}@{version}"
 

@@ -14,7 +14,7 @@ from chimera_algo.packages import errors
 from chimera_algo.packages.container import Limits
 from chimera_algo.packages.manager import PackageManager
 from tests.packages import wat_modules
-from tests.packages.conftest import TEST_SANDBOX, repack
+from tests.packages.conftest import repack
 
 
 def refused(env, path: Path, error: type[errors.PackageError], match: str, **kwargs) -> errors.PackageError:
