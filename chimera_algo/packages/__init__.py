@@ -59,16 +59,9 @@ def use_installed_packages(manager: PackageManager | None = None, enabled: bool 
 
 
 def _resolve(name: str, version: str | None) -> Hasher | None:
-    if version is None:
-        if not _serve_active:
-            return None
-        manager = default_manager()
-        active = manager.active_version(name)
-        return manager.load(name, active) if active else None
-    manager = default_manager()
-    if manager.records.get(name, version) is None:
-        return None  # not a package version: the built-in kernel may answer to it
-    return manager.load(name, version)
+    if version is None and not _serve_active:
+        return None
+    return default_manager().lookup(name, version)
 
 
 registry.set_package_resolver(_resolve)

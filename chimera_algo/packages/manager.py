@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,13 +107,16 @@ class PackageManager:
         root: Path | None = None,
         limits: Limits = Limits(),
         sandbox: SandboxLimits = SandboxLimits(),
+        recheck_seconds: float = 1.0,
     ):
         self.records = records
         self.trust = trust if trust is not None else TrustStore.load()
         self.root = Path(root or home.packages_dir())
         self.limits = limits
         self.sandbox = sandbox
-        self._loaded: dict[tuple[str, str], tuple[str, Hasher]] = {}
+        self.recheck_seconds = recheck_seconds
+        self._loaded: dict[tuple[str, str], tuple[str, Hasher]] = {}  # (algo, version) -> (package_hash, hasher)
+        self._checked: dict[tuple[str, str | None], tuple[float, Hasher | None]] = {}  # lookup -> (when, result)
         self._lock = threading.Lock()
 
     # -- steps 1-4
@@ -295,6 +299,7 @@ class PackageManager:
             shutil.rmtree(trash, ignore_errors=True)
         with self._lock:
             self._loaded.pop((manifest.algorithm, manifest.version), None)
+            self._checked.clear()
 
     # -- operator actions
     def activate(self, algorithm: str, version: str, operator: str | None = None) -> InstalledPackage:
@@ -302,6 +307,8 @@ class PackageManager:
         self.load(algorithm, version)  # refuse to activate what does not load and verify now
         self.records.set_active(algorithm, version, AuditEvent(
             operator or current_operator(), "package.activate", package.label, {"previous_status": package.status}))
+        with self._lock:
+            self._checked.clear()
         return self._installed(algorithm, version)
 
     def remove(self, algorithm: str, version: str, operator: str | None = None) -> None:
@@ -310,6 +317,7 @@ class PackageManager:
             operator or current_operator(), "package.remove", package.label, {"previous_status": package.status}))
         with self._lock:
             self._loaded.pop((algorithm, version), None)
+            self._checked.clear()
         shutil.rmtree(self.install_dir(algorithm, version), ignore_errors=True)
 
     def _installed(self, algorithm: str, version: str) -> InstalledPackage:
@@ -332,6 +340,27 @@ class PackageManager:
         return None
 
     # -- loading for get_hasher
+    def lookup(self, algorithm: str, version: str | None) -> Hasher | None:
+        """What ``get_hasher`` serves: the installed ``version`` (None if no
+        package has it), or with ``version=None`` the active one (None if
+        none is active). Results are reused for ``recheck_seconds``, so a
+        per-share lookup costs a dict access while a revocation, removal or
+        activation elsewhere still takes effect within that time."""
+        key = (algorithm, version)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._checked.get(key)
+        if hit is not None and now - hit[0] < self.recheck_seconds:
+            return hit[1]
+        if version is None:
+            active = self.active_version(algorithm)
+            result = self.load(algorithm, active) if active else None
+        else:
+            result = self.load(algorithm, version) if self.records.get(algorithm, version) else None
+        with self._lock:
+            self._checked[key] = (now, result)
+        return result
+
     def load(self, algorithm: str, version: str) -> Hasher:
         """The hasher of an installed version. Every call re-checks the
         installed manifest and its signatures against the trust store as it

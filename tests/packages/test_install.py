@@ -144,11 +144,16 @@ def test_an_installed_file_changed_on_disk_is_refused(env, built):
         fresh.load("sha256d", "1.0.0")
 
 
-def test_revocation_reaches_a_running_process_through_the_trust_file(served, built):
+def test_revocation_reaches_a_running_process_within_the_recheck_interval(served, built):
+    import time
+
+    served.manager.recheck_seconds = 0.3
     served.manager.install(built["sha256d"])
-    assert get_hasher("sha256d", "1.0.0").version == "1.0.0"  # loaded and cached
+    hasher = get_hasher("sha256d", "1.0.0")  # loaded, verified, cached
     other_process_view = packages.trust.TrustStore.load(served.trust.path)
     other_process_view.revoke(other_process_view.find("alice").key_id, "compromised")
-    other_process_view.save()  # as `chimera trust revoke` would
-    with pytest.raises(errors.RevokedKeyError):
+    other_process_view.save()  # as `chimera trust revoke` in another process would
+    assert get_hasher("sha256d", "1.0.0") is hasher  # per-share lookups are a dict access...
+    time.sleep(0.35)
+    with pytest.raises(errors.RevokedKeyError):  # ...and the revocation lands within the interval
         get_hasher("sha256d", "1.0.0")
