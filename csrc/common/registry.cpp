@@ -6,6 +6,8 @@ namespace chimera {
 
 // Each algorithm directory defines its variant list (best first).
 const std::vector<const Kernel*>& sha256d_variants();
+const std::vector<const Kernel*>& scrypt_variants();
+const std::vector<const Kernel*>& blake3_variants();
 
 namespace {
 
@@ -17,6 +19,8 @@ struct Entry {
 // Registration order is the order chimera_algo.algorithms() reports.
 const Entry kAlgorithms[] = {
     {"sha256d", sha256d_variants},
+    {"scrypt", scrypt_variants},
+    {"blake3", blake3_variants},
 };
 
 }  // namespace

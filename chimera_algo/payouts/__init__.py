@@ -1,0 +1,1 @@
+"""Payout engine: reward-splitting schemes and exactly-once sending."""
