@@ -3,29 +3,30 @@ the real toolchain, and an isolated CHIMERA_HOME with a SQLite store."""
 
 from __future__ import annotations
 
-import hashlib
-import zipfile
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
 
 import pytest
 
 from chimera_algo.packages.builder import build_package
-from chimera_algo.packages.container import write_package
 from chimera_algo.packages.manager import PackageManager
-from chimera_algo.packages.manifest import canonical_bytes
 from chimera_algo.packages.records import StoreRecords
 from chimera_algo.packages.signing import PrivateKey
 from chimera_algo.packages.toolchain import wasm_compiler
-from chimera_algo.packages.trust import Signature, TrustStore
-from chimera_algo.packages.wasm import SandboxLimits
-from tests.conftest import require_service
+from chimera_algo.packages.trust import TrustStore
 
-REPO = Path(__file__).resolve().parents[2]
-PLUGINS = REPO / "plugins"
-# Small fuel budget: an endless loop in a test stops in well under a second.
-TEST_SANDBOX = SandboxLimits(fuel_per_call=100_000_000)
+from .helpers import PLUGINS, TEST_SANDBOX
+
+
+def require_service(name: str, reason: str) -> None:
+    # tests/ is not a package: find the root conftest pytest already loaded.
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py")
+    for module in list(sys.modules.values()):
+        if os.path.abspath(getattr(module, "__file__", None) or "") == root:
+            return module.require_service(name, reason)
+    raise RuntimeError(f"{root} was not loaded by pytest")
 
 
 @pytest.fixture(scope="session")
@@ -47,46 +48,6 @@ def built(tmp_path_factory, keys, wasm_toolchain) -> dict[str, Path]:
         name: build_package(PLUGINS / f"{name}-wasm", [keys["alice"]], out)
         for name in ("sha256d", "blake3")
     }
-
-
-@dataclass
-class PackageParts:
-    manifest: dict[str, Any]
-    artifacts: dict[str, bytes]
-
-
-def read_parts(path: Path) -> PackageParts:
-    import json
-
-    with zipfile.ZipFile(path) as zf:
-        manifest = json.loads(zf.read("manifest.json"))
-        artifacts = {n: zf.read(n) for n in zf.namelist() if n not in ("manifest.json", "signatures.json")}
-    return PackageParts(manifest, artifacts)
-
-
-def repack(
-    base: Path,
-    dest: Path,
-    signers: list[PrivateKey],
-    *,
-    manifest: Callable[[dict[str, Any]], None] | None = None,
-    artifact: bytes | None = None,
-) -> Path:
-    """A validly signed variant of ``base``: edit the manifest and/or swap the
-    entry artifact (its size and sha256 are updated), then sign."""
-    parts = read_parts(base)
-    m = parts.manifest
-    if artifact is not None:
-        entry = m["entry"]
-        parts.artifacts[entry] = artifact
-        for a in m["artifacts"]:
-            if a["path"] == entry:
-                a["size"], a["sha256"] = len(artifact), hashlib.sha256(artifact).hexdigest()
-    if manifest is not None:
-        manifest(m)
-    raw = canonical_bytes(m)
-    write_package(dest, raw, [Signature(k.public.key_id, k.sign(raw)) for k in signers], parts.artifacts)
-    return dest
 
 
 @dataclass

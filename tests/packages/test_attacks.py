@@ -13,8 +13,8 @@ import pytest
 from chimera_algo.packages import errors
 from chimera_algo.packages.container import Limits
 from chimera_algo.packages.manager import PackageManager
-from tests.packages import wat_modules
-from tests.packages.conftest import repack
+from . import wat_modules
+from .helpers import repack
 
 
 def refused(env, path: Path, error: type[errors.PackageError], match: str, **kwargs) -> errors.PackageError:
@@ -231,7 +231,7 @@ def test_not_a_package(env, tmp_path):
 def test_non_canonical_manifest_is_refused(env, built, keys, tmp_path):
     from chimera_algo.packages.container import write_package
     from chimera_algo.packages.trust import Signature
-    from tests.packages.conftest import read_parts
+    from .helpers import read_parts
 
     parts = read_parts(built["sha256d"])
     raw = json.dumps(parts.manifest, indent=1).encode()  # signed, but not canonical

@@ -11,7 +11,7 @@ import pytest
 
 from chimera_algo import packages
 from chimera_algo.cli import main
-from tests.packages.conftest import PLUGINS, REPO
+from .helpers import PLUGINS, REPO
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.packages.conftest import REPO
+from .helpers import REPO
 
 # Runs the real pipeline in a child process and kills it (os._exit, no
 # cleanup, no rollback handler) inside the recording transaction, after the

@@ -13,7 +13,7 @@ from chimera_algo import get_hasher, packages
 from chimera_algo.packages import errors
 from chimera_algo.packages.builder import build_package
 from chimera_algo.packages.native import platform_tag
-from tests.packages.conftest import PLUGINS, repack
+from .helpers import PLUGINS, repack
 
 
 @pytest.fixture(scope="session")
@@ -26,13 +26,17 @@ def test_native_package_matches_the_builtin_kernel(env, native_pkg):
     package = env.manager.install(native_pkg)
     assert (package.kind, package.version, package.supported_platforms) == ("native", "1.1.0", [platform_tag()])
     assert package.native_libraries[platform_tag()]["module"] == "chimera_plugin_sha256d"
-    packages.set_manager(env.manager)
+    builtin = get_hasher("sha256d")
+    env.manager.activate("sha256d", "1.1.0")
+    packages.use_installed_packages(env.manager)
     try:
-        hasher = get_hasher("sha256d", version="1.1.0")
+        hasher = get_hasher("sha256d")
+        assert hasher is get_hasher("sha256d", version="1.1.0")
     finally:
+        packages.use_installed_packages(enabled=False)
         packages.set_manager(None)
     assert (hasher.isa, hasher.version) == ("native-package", "1.1.0")
-    builtin = get_hasher("sha256d")
+    assert builtin.isa != "native-package"
 
     @given(st.binary(max_size=2000), st.integers(1, 100))
     def same(data, item_size):

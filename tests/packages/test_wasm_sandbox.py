@@ -13,8 +13,8 @@ from chimera_algo.packages.errors import (
     WasmTimeoutError,
 )
 from chimera_algo.packages.wasm import SandboxLimits, WasmHasher
-from tests.packages import wat_modules
-from tests.packages.conftest import TEST_SANDBOX
+from . import wat_modules
+from .helpers import TEST_SANDBOX
 
 
 def load(wasm: bytes, limits: SandboxLimits = TEST_SANDBOX) -> WasmHasher:
