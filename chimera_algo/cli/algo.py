@@ -63,19 +63,22 @@ def install(args: argparse.Namespace) -> int:
 
 
 def list_packages(args: argparse.Namespace) -> int:
-    from chimera_algo.packages.report import dumps, package_json, table
+    from chimera_algo.packages.report import builtin_json, dumps, package_json, table
 
     packages = _manager().installed()
+    builtins = builtin_json()
     if args.json:
-        print(dumps([package_json(p) for p in packages]))
+        print(dumps(builtins + [package_json(p) for p in packages]))
         return 0
+    rows = [[b["name"], b["version"], "built-in", b["status"], f"isa {b['isa']}", ""] for b in builtins]
+    rows += [
+        [p.algorithm, p.version, p.kind, p.status, p.package_name,
+         p.installed_at and p.installed_at.strftime("%Y-%m-%d %H:%M")]
+        for p in packages
+    ]
+    print(table(["NAME", "VERSION", "KIND", "STATUS", "PACKAGE", "INSTALLED"], rows))
     if not packages:
         print("no packages installed")
-        return 0
-    print(table(["NAME", "VERSION", "KIND", "STATUS", "PACKAGE", "INSTALLED"], [
-        [p.algorithm, p.version, p.kind, p.status, p.package_name, p.installed_at and p.installed_at.strftime("%Y-%m-%d %H:%M")]
-        for p in packages
-    ]))
     return 0
 
 

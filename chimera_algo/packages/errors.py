@@ -145,5 +145,11 @@ class NotInstalledError(PackageError):
     check = "installed"
 
 
+class PackageInUseError(PackageError):
+    """Removing the active version would leave the algorithm to fall back silently."""
+
+    check = "state"
+
+
 class ToolchainError(PackageError):
     check = "build"

@@ -43,6 +43,7 @@ from chimera_algo.packages.errors import (
     NotInstalledError,
     PackageError,
     PackageFormatError,
+    PackageInUseError,
     SameVersionError,
     WrongPlatformError,
 )
@@ -313,6 +314,10 @@ class PackageManager:
 
     def remove(self, algorithm: str, version: str, operator: str | None = None) -> None:
         package = self._installed(algorithm, version)
+        if package.status == "active":
+            raise PackageInUseError(
+                f"{package.label} is the active version of {algorithm}; activate another version first"
+            )
         self.records.set_deprecated(algorithm, version, AuditEvent(
             operator or current_operator(), "package.remove", package.label, {"previous_status": package.status}))
         with self._lock:

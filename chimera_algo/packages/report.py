@@ -31,5 +31,17 @@ def package_json(p: InstalledPackage) -> dict[str, Any]:
     }
 
 
+def builtin_json() -> list[dict[str, Any]]:
+    """The kernels compiled into chimera_algo, as `chimera algo list` shows them."""
+    from chimera_algo import algorithms, get_hasher
+
+    out = []
+    for name in algorithms():
+        h = get_hasher(name)
+        out.append({"name": name, "version": h.version, "label": f"{name}@{h.version}", "kind": "builtin",
+                    "status": "built-in", "isa": h.isa})
+    return out
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str)

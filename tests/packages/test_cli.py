@@ -76,9 +76,8 @@ def test_operator_workflow(home, capsys, wasm_toolchain):
     code, _, err = run(capsys, "package", "verify", pkg)
     assert code == 2 and "signature check" in err and "revoked" in err
 
-    assert run(capsys, "algo", "remove", "sha256d@1.0.0")[0] == 0
-    code, out, _ = run(capsys, "algo", "list", "--json")
-    assert json.loads(out)[0]["status"] == "deprecated"
+    code, _, err = run(capsys, "algo", "remove", "sha256d@1.0.0")
+    assert code == 2 and "state check" in err and "activate another version first" in err
 
 
 def test_k_of_n_signing_with_package_sign(home, capsys, wasm_toolchain):
@@ -97,6 +96,14 @@ def test_k_of_n_signing_with_package_sign(home, capsys, wasm_toolchain):
     code, _, err = run(capsys, "package", "sign", pkg, "--key", str(keys[1]))
     assert code == 2 and "already signed" in err
     assert run(capsys, "algo", "install", pkg)[0] == 0
+
+    assert run(capsys, "algo", "remove", "blake3@1.0.0", "--operator", "ops")[0] == 0
+    code, out, _ = run(capsys, "algo", "list", "--json")
+    listed = {(p["label"], p["kind"]): p["status"] for p in json.loads(out)}
+    assert listed[("blake3@1.0.0", "wasm")] == "deprecated"
+    assert any(kind == "builtin" for _, kind in listed)
+    code, out, _ = run(capsys, "algo", "list")
+    assert "built-in" in out and "deprecated" in out
 
 
 def test_console_script_runs_in_a_fresh_process(home):

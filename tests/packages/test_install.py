@@ -111,6 +111,9 @@ def test_activate_serves_get_hasher_without_a_version(served, built, keys, tmp_p
     assert statuses == {"1.0.0": "installed", "1.1.0": "active"}
     assert get_hasher("sha256d", version="1.0.0").version == "1.0.0"  # old one stays for rollback
     assert get_hasher("sha256d", version=BUILTIN_VERSION).isa != "wasm"
+    with pytest.raises(errors.PackageInUseError, match="activate another version first"):
+        manager.remove("sha256d", "1.1.0")
+    manager.remove("sha256d", "1.0.0")
     actions = [e.action for e in served.records.audit_entries()]
     assert actions.count("package.activate") == 2
 
