@@ -11,18 +11,23 @@ import pytest
 
 from chimera_algo import packages
 from chimera_algo.cli import main
-from .helpers import PLUGINS, REPO
+from .helpers import PLUGINS
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CHIMERA_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("CHIMERA_DATABASE_URL", raising=False)
+    for var in ("CHIMERA_DATABASE_URL", "CHIMERA_CONFIG", "CHIMERA_REDIS_URL"):
+        monkeypatch.delenv(var, raising=False)
     packages.set_manager(None)
     yield tmp_path
     if packages._manager is not None:
         packages._manager.records.store.close()
     packages.set_manager(None)
+
+
+def _without_store_config(environ) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k not in ("CHIMERA_DATABASE_URL", "CHIMERA_CONFIG", "CHIMERA_REDIS_URL")}
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -107,7 +112,8 @@ def test_k_of_n_signing_with_package_sign(home, capsys, wasm_toolchain):
 
 
 def test_console_script_runs_in_a_fresh_process(home):
+    # cwd outside the source tree (see test_crash.py)
     proc = subprocess.run([sys.executable, "-m", "chimera_algo", "algo", "list"], capture_output=True, text=True,
-                          env={**os.environ, "CHIMERA_HOME": str(home / "fresh")}, cwd=REPO, timeout=120)
+                          env={**_without_store_config(os.environ), "CHIMERA_HOME": str(home / "fresh")}, cwd=home, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "no packages installed" in proc.stdout

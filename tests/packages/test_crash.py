@@ -8,8 +8,6 @@ import subprocess
 import sys
 import textwrap
 
-from .helpers import REPO
-
 # Runs the real pipeline in a child process and kills it (os._exit, no
 # cleanup, no rollback handler) inside the recording transaction, after the
 # algorithms row was inserted and before the commit.
@@ -35,9 +33,11 @@ CHILD = textwrap.dedent("""
 
 
 def test_crash_mid_install_leaves_no_row_and_reinstall_works(env, built):
+    # cwd outside the source tree: "-c" puts the cwd first on sys.path, and the
+    # source tree's chimera_algo has no compiled _core in a non-editable install.
     child = subprocess.run(
         [sys.executable, "-c", CHILD, str(built["sha256d"])],
-        env={**os.environ, "CHIMERA_HOME": str(env.home)}, cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "CHIMERA_HOME": str(env.home)}, cwd=env.home, capture_output=True, text=True, timeout=300,
     )
     assert child.returncode == 9, child.stderr
     assert env.records.all() == []
