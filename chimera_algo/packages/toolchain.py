@@ -64,8 +64,10 @@ def compile_wasm(sources: list[Path], include_dirs: list[Path], out: Path) -> No
 
 
 def compile_native(sources: list[Path], include_dirs: list[Path], out: Path) -> None:
-    import pybind11
-
+    try:
+        import pybind11
+    except ImportError:
+        raise ToolchainError("building a native package needs pybind11's headers: pip install pybind11") from None
     cxx = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
     if cxx is None:
         raise ToolchainError("no C++ compiler found (install g++)")

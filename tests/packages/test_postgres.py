@@ -76,12 +76,14 @@ def test_install_activate_remove_on_postgresql(pg_manager, built, keys, tmp_path
     older = repack(built["blake3"], tmp_path / "o.chimera", [keys["alice"]], manifest=lambda m: m.update(version="0.9.0"))
     with pytest.raises(errors.DowngradeError):
         pg_manager.install(older)
+    pg_manager.activate("blake3", "1.1.0", operator="ops")
     pg_manager.remove("blake3", "1.0.0", operator="ops")
-    assert {p.version: p.status for p in records.all()} == {"1.0.0": "deprecated", "1.1.0": "installed"}
+    assert {p.version: p.status for p in records.all()} == {"1.0.0": "deprecated", "1.1.0": "active"}
     actions = [(e.action, e.subject) for e in records.audit_entries()]
     assert actions == [
         ("package.install", "blake3@1.0.0"), ("package.activate", "blake3@1.0.0"),
-        ("package.install", "blake3@1.1.0"), ("package.remove", "blake3@1.0.0"),
+        ("package.install", "blake3@1.1.0"), ("package.activate", "blake3@1.1.0"),
+        ("package.remove", "blake3@1.0.0"),
     ]
     assert records.audit_entries()[0].details["signed_by"] == [keys["alice"].public.key_id]
 
