@@ -37,6 +37,7 @@ from chimera_algo.packages.container import Limits, PackageFile, open_package
 from chimera_algo.packages.errors import (
     AbiMismatchError,
     ArtifactHashMismatchError,
+    ArtifactTooLargeError,
     DowngradeError,
     EngineTooOldError,
     ManifestTamperedError,
@@ -141,7 +142,9 @@ class PackageManager:
             if art.path not in pkg.entries:
                 raise ArtifactHashMismatchError(f"artifact {art.path!r} named in the manifest is missing")
             if art.size > self.limits.max_artifact_bytes:
-                raise PackageFormatError(f"artifact {art.path!r} declares {art.size} bytes, over the cap")
+                raise ArtifactTooLargeError(
+                    f"artifact {art.path!r} declares {art.size} bytes, over the {self.limits.max_artifact_bytes} byte cap"
+                )
             data = pkg.read(art.path)
             digest = hashlib.sha256(data).hexdigest()
             if len(data) != art.size or digest != art.sha256:

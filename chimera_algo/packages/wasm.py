@@ -150,8 +150,9 @@ class _Instance:
     def memory_size(self) -> int:
         return ffi.wasmtime_memory_data_size(self.ctx, self.memory_ref)
 
-    def call(self, name: str, *values: int) -> tuple[int, int]:
-        """Run export ``name`` with i32 args; returns (i32 result, fuel used)."""
+    def call(self, name: str, *values: int, measure: bool = True) -> tuple[int, int]:
+        """Run export ``name`` with i32 args; returns (i32 result, fuel used,
+        or 0 when not ``measure``d: reading the fuel is one more FFI call)."""
         args = self.args
         for i, v in enumerate(values):
             args[i].i32 = v if v < 1 << 31 else v - (1 << 32)
@@ -162,6 +163,8 @@ class _Instance:
             raise wasmtime.WasmtimeError._from_ptr(error)
         if self.trap:
             raise wasmtime.Trap._from_ptr(self.trap)
+        if not measure:
+            return args[0].i32, 0
         ffi.wasmtime_context_get_fuel(self.ctx, self.fuel_left_ref)
         return args[0].i32, fuel - self.fuel_left.value
 
@@ -239,10 +242,10 @@ class WasmHasher(Hasher):
             self._inst = _Instance(self._module, self.limits, self.label)
         return self._inst
 
-    def _call(self, name: str, *values: int) -> tuple[int, int]:
+    def _call(self, name: str, *values: int, measure: bool = True) -> tuple[int, int]:
         inst = self._instance()
         try:
-            return inst.call(name, *values)
+            return inst.call(name, *values, measure=measure)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
             size = inst.memory_size()
             self._inst = None  # a trapped instance may hold half-updated state
@@ -252,7 +255,7 @@ class WasmHasher(Hasher):
         inst = self._instance()
         if nbytes <= inst.scratch_size:  # reuse: saves one call per batch
             return inst, inst.scratch_base, inst.refresh_view(inst.scratch_base + nbytes)
-        base, _ = self._call("chimera_scratch", nbytes)
+        base, _ = self._call("chimera_scratch", nbytes, measure=False)
         base &= 0xFFFFFFFF
         view = inst.refresh_view(base + nbytes)
         if base == 0:
@@ -270,6 +273,7 @@ class WasmHasher(Hasher):
     # after that, calls are sized to use 1/16 of the fuel budget.
     _FIXED_UNITS = 64
     _FIRST_CALL_UNITS = 1 << 12
+    _LEARN_UNITS = 2048  # smaller calls are dominated by call setup, not by hashing
 
     def _chunk_items(self, item_bytes: int, io_bytes: int) -> int:
         units = item_bytes + self._FIXED_UNITS
@@ -282,7 +286,7 @@ class WasmHasher(Hasher):
 
     def _learn_cost(self, fuel: int, items: int, item_bytes: int) -> None:
         units = items * (item_bytes + self._FIXED_UNITS)
-        if units >= 2048:  # small calls are dominated by call setup, not by hashing
+        if units >= self._LEARN_UNITS:
             self._fuel_per_unit = max(self._fuel_per_unit * 0.5, fuel / units)
 
     # -- Hasher
@@ -321,7 +325,8 @@ class WasmHasher(Hasher):
         return out[0] if len(out) == 1 else b"".join(out)
 
     def _run_hash(self, in_ptr: int, item_size: int, n: int, out_ptr: int) -> None:
-        rc, fuel = self._call("chimera_hash_many", in_ptr, item_size, n, out_ptr)
+        learn = n * (item_size + self._FIXED_UNITS) >= self._LEARN_UNITS
+        rc, fuel = self._call("chimera_hash_many", in_ptr, item_size, n, out_ptr, measure=learn)
         if rc != 0:
             raise WasmTrapError(f"{self.label}: chimera_hash_many failed with code {rc}")
         self._learn_cost(fuel, n, item_size)
@@ -362,5 +367,5 @@ class WasmHasher(Hasher):
             _, base, _ = self._scratch(64)
             t0 = time.perf_counter()
             for _ in range(calls):
-                self._call("chimera_hash_many", base, 1, 0, base)
+                self._call("chimera_hash_many", base, 1, 0, base, measure=False)
             return (time.perf_counter() - t0) / calls
