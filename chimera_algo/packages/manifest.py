@@ -158,9 +158,18 @@ def _from_json(data: dict[str, Any]) -> Manifest:
     version = _field(data, "version", str)
     try:
         Version.parse(version)
-        Version.parse(_field(data, "minimum_engine_version", str))
+        if len(Version.parse(_field(data, "minimum_engine_version", str)).text) > 20:
+            raise ValueError("minimum_engine_version may have at most 20 characters")
     except ValueError as exc:
         raise PackageFormatError(f"manifest: {exc}") from None
+    # the algorithms row holds name@version in 50 characters, the version in 20
+    if len(version) > 20 or len(f"{algorithm}@{version}") > 50:
+        raise PackageFormatError(
+            f"{algorithm}@{version} is too long: the version may have 20 characters, NAME@VERSION 50"
+        )
+    for key, limit in (("author", 100), ("license", 50)):
+        if len(str(data.get(key, ""))) > limit:
+            raise PackageFormatError(f"manifest {key} may have at most {limit} characters")
     kind = _field(data, "kind", str)
     if kind not in KINDS:
         raise PackageFormatError(f"manifest kind must be one of {', '.join(KINDS)}, not {kind!r}")

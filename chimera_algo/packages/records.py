@@ -122,10 +122,11 @@ class StoreRecords:
     def _values(self, p: InstalledPackage) -> dict[str, Any]:
         return dict(
             name=p.label, display_name=f"{p.algorithm} {p.version} ({p.kind} package {p.package_name})",
-            description=p.description, version=p.version[:20], author=p.author[:100], license=p.license[:50],
-            package_url=p.package_url[:500], package_hash=p.package_hash, package_signature=json.dumps(p.signatures),
+            description=p.description, version=p.version, author=p.author, license=p.license,
+            package_url=p.package_url[:500],  # informational: a long local path is cut to the column
+            package_hash=p.package_hash, package_signature=json.dumps(p.signatures),
             wasm_binary=p.wasm_binary, native_libraries=p.native_libraries,
-            supported_platforms=p.supported_platforms, minimum_engine_version=p.minimum_engine_version[:20],
+            supported_platforms=p.supported_platforms, minimum_engine_version=p.minimum_engine_version,
             status=p.status, installed_at=self.now(), activated_at=None, updated_at=self.now(),
         )
 

@@ -250,3 +250,16 @@ def test_refusals_leave_no_files_behind(env, built, keys, tmp_path):
     root = env.home / "packages"
     assert not (root / "sha256d").exists()
     assert list((root / ".staging").iterdir()) == []
+
+
+def test_default_package_cap_is_checked_before_opening(env, tmp_path):
+    huge = tmp_path / "huge.chimera"
+    with open(huge, "wb") as f:
+        f.truncate(65 << 20)  # sparse: 65 MiB on paper, nothing written
+    refused(env, huge, errors.PackageTooLargeError, "over the 67108864 byte cap")
+
+
+def test_overlong_version_is_refused(env, built, keys, tmp_path):
+    pkg = repack(built["sha256d"], tmp_path / "v.chimera", [keys["alice"]],
+                 manifest=lambda m: m.update(version="1.0.0-" + "a" * 30))
+    refused(env, pkg, errors.PackageFormatError, "version may have 20 characters")

@@ -66,7 +66,8 @@ def test_operator_workflow(home, capsys, wasm_toolchain):
     code, _, err = run(capsys, "algo", "install", pkg, "--force")
     assert code == 2 and "--reason" in err
 
-    assert run(capsys, "algo", "activate", "sha256d@1.0.0")[0] == 0
+    code, _, err = run(capsys, "algo", "activate", "sha256d@1.0.0")
+    assert code == 0, err
     code, out, _ = run(capsys, "algo", "list")
     assert "sha256d" in out and "active" in out and "wasm" in out
     code, out, _ = run(capsys, "algo", "info", "sha256d@1.0.0", "--json")
@@ -117,3 +118,26 @@ def test_console_script_runs_in_a_fresh_process(home):
                           env={**_without_store_config(os.environ), "CHIMERA_HOME": str(home / "fresh")}, cwd=home, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "no packages installed" in proc.stdout
+
+
+def test_passphrase_protected_key_and_bad_key_files(home, capsys, monkeypatch, wasm_toolchain):
+    key = home / "secret.key"
+    monkeypatch.setenv("KEY_PASS", "correct horse")
+    assert run(capsys, "keygen", str(key), "--passphrase-env", "KEY_PASS")[0] == 0
+    assert "ENCRYPTED" in key.read_text()
+    code, _, err = run(capsys, "package", "build", str(PLUGINS / "blake3-wasm"), "--key", str(key), "--out", str(home))
+    assert code == 2 and "passphrase is wrong" in err
+    code, out, _ = run(capsys, "package", "build", str(PLUGINS / "blake3-wasm"), "--key", str(key),
+                       "--out", str(home), "--passphrase-env", "KEY_PASS")
+    assert code == 0 and out.strip().endswith(".chimera")
+    code, _, err = run(capsys, "keygen", str(home / "k2"), "--passphrase-env", "UNSET_VAR_FOR_TEST")
+    assert code == 2 and "UNSET_VAR_FOR_TEST" in err
+
+    junk = home / "junk.pub"
+    junk.write_text("chimera-ed25519 nothex\n")
+    code, _, err = run(capsys, "trust", "add", str(junk))
+    assert code == 2 and "64 hex digits" in err
+    code, _, err = run(capsys, "trust", "revoke", "nobody", "--reason", "x")
+    assert code == 2 and "no trusted key matches 'nobody'" in err
+    code, _, err = run(capsys, "trust", "policy", "--wasm", "0")
+    assert code == 2 and "at least 1" in err
