@@ -1,7 +1,9 @@
 """Which hasher serves an algorithm name.
 
 Built-in kernels come from ``_core``; the variant is chosen once per process
-from the CPU's features, or forced with ``CHIMERA_ISA``.
+from the CPU's features, or forced with ``CHIMERA_ISA``. Hashers implemented
+in Python (or composed around several native parts, like ethash) are
+registered by name with a factory, consulted after ``_core``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,29 @@ from chimera_algo import _core
 from chimera_algo.hasher import Hasher
 
 ISA_ENV = "CHIMERA_ISA"
+
+
+# name -> factory, or "module:function" imported on first use (keeps
+# `import chimera_algo` cheap and free of import cycles).
+_FACTORIES: dict[str, Callable[[], Hasher] | str] = {
+    "ethash": "chimera_algo.ethash:ethash_hasher",
+    "etchash": "chimera_algo.ethash:etchash_hasher",
+}
+
+
+def register_factory(name: str, factory: Callable[[], Hasher] | str) -> None:
+    """Serve ``name`` from ``factory`` (a callable or "module:function")."""
+    _FACTORIES[name] = factory
+
+
+def _from_factory(name: str) -> Hasher | None:
+    factory = _FACTORIES.get(name)
+    if factory is None:
+        return None
+    if isinstance(factory, str):
+        module, _, attr = factory.partition(":")
+        factory = getattr(importlib.import_module(module), attr)
+    return factory()
 
 
 class UnknownAlgorithmError(LookupError):
@@ -40,7 +65,8 @@ def set_package_resolver(resolver: PackageResolver | None) -> None:
 
 def algorithms() -> list[str]:
     """Names accepted by :func:`get_hasher`."""
-    return list(_core.algorithms())
+    native = list(_core.algorithms())
+    return native + [name for name in _FACTORIES if name not in native]
 
 
 def _forced_isa() -> str:
@@ -65,7 +91,9 @@ def get_hasher(name: str, version: str | None = None) -> Hasher:
     forced = _forced_isa()
     hasher, fell_back = _core.select(name, forced)
     if hasher is None:
-        raise UnknownAlgorithmError(name, algorithms())
+        hasher, fell_back = _from_factory(name), False
+        if hasher is None:
+            raise UnknownAlgorithmError(name, algorithms())
     if version is not None and version != hasher.version:
         raise UnknownAlgorithmError(f"{name}@{version}", [f"{name}@{hasher.version} (built-in)"])
     if fell_back:
@@ -91,7 +119,7 @@ def cpu_features() -> dict[str, Any]:
         "forced": forced or None,
         "algorithms": {},
     }
-    for name in algorithms():
+    for name in _core.algorithms():
         hasher, _ = _core.select(name, forced)
         report["algorithms"][name] = {
             "selected": hasher.isa,

@@ -21,9 +21,13 @@ as_pg() { runuser -u postgres -- "$@"; }
 
 start_cluster() {  # name port
   local name=$1 port=$2 data="$ROOT/$1"
-  if as_pg "$BIN/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+  if [ -S "$data/.s.PGSQL.$port" ] && as_pg "$BIN/pg_isready" -q -h "$data" -p "$port"; then
     echo "postgres $name: already answering on 127.0.0.1:$port"
     return
+  fi
+  if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+    echo "postgres $name: port $port is taken by another PostgreSQL server; stop it first" >&2
+    exit 1
   fi
   if [ ! -f "$data/PG_VERSION" ]; then
     as_pg "$BIN/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 >/dev/null

@@ -8,7 +8,8 @@ import sys
 
 from chimera_algo.bench import bench_hasher
 from chimera_algo.cli import CommandError
-from chimera_algo.registry import UnknownAlgorithmError, algorithms, get_hasher
+from chimera_algo import _core
+from chimera_algo.registry import UnknownAlgorithmError, get_hasher
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,7 +32,9 @@ def _fmt_rate(rate: float | None) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.seconds <= 0:
         raise CommandError("--seconds must be > 0")
-    names = args.algo or algorithms()
+    # Default: the built-in 80-byte-header kernels; ethash-style hashers (40-byte
+    # seal input, epoch caches) have their own benchmark (benchmarks/bench_etchash.py).
+    names = args.algo or list(_core.algorithms())
     try:
         hashers = [get_hasher(name) for name in names]
     except UnknownAlgorithmError as exc:

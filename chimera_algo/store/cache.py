@@ -23,6 +23,22 @@ MINER_STATUS_TTL = 3600
 MIGRATION_TTL = 86400
 
 
+# The fields the data model lists for each hash.
+SESSION_FIELDS = frozenset({"user_id", "expires_at", "last_used_at", "ip_address", "mfa_verified"})
+POOL_STATS_FIELDS = frozenset({"total_hashrate", "active_miners", "shares_per_minute", "last_block_time",
+                               "current_difficulty"})
+MINER_STATUS_FIELDS = frozenset({"current_hashrate", "last_share_time", "connection_status", "difficulty",
+                                 "shares_accepted_1h"})
+MIGRATION_FIELDS = frozenset({"status", "progress", "current_phase", "started_at", "error_message"})
+
+
+def check_fields(key_kind: str, mapping: Mapping[str, object], allowed: frozenset[str]) -> None:
+    unknown = set(mapping) - allowed
+    if unknown:
+        raise ValueError(f"{key_kind} has no field(s) {', '.join(sorted(unknown))}; "
+                         f"fields: {', '.join(sorted(allowed))}")
+
+
 def session_key(token_hash: str) -> str:
     return f"session:{token_hash}"
 

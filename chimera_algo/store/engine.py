@@ -26,6 +26,8 @@ def _iregexp(pattern: str, value: str | None) -> bool | None:
 
 
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    # Let SQLAlchemy (not pysqlite) issue BEGIN; see _begin_immediate.
+    dbapi_connection.isolation_level = None
     dbapi_connection.create_function("chimera_iregexp", 2, _iregexp, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -38,6 +40,15 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: object) -> 
     cursor.close()
 
 
+def _begin_immediate(conn) -> None:
+    # Take the write lock at BEGIN: a deferred transaction that later writes
+    # fails at once with "database is locked" when another writer got there
+    # first, instead of waiting busy_timeout. The cost: read transactions
+    # queue behind a writer too (each is short; the share writer's batches
+    # last milliseconds).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_store_engine(url: str) -> Engine:
     """An engine for a normalized URL; creates the SQLite file's directory."""
     parsed = make_url(url)
@@ -48,6 +59,7 @@ def create_store_engine(url: str) -> Engine:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(
         url,

@@ -13,6 +13,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from abc import ABC, abstractmethod
 from typing import Any, Callable
 
@@ -166,10 +167,16 @@ class RedisEventBus(EventBus):
         except self._errors as exc:
             pubsub.close()
             raise StoreUnavailableError(f"cannot subscribe to {channel} on Redis: {exc}") from exc
-        thread = pubsub.run_in_thread(sleep_time=0.05, daemon=True)
+        thread = pubsub.run_in_thread(sleep_time=0.05, daemon=True, exception_handler=self._on_listener_error)
         sub = _RedisSubscription(pubsub, thread)
         self._subs.append(sub)
         return sub
+
+    @staticmethod
+    def _on_listener_error(error: BaseException, pubsub: Any, thread: Any) -> None:
+        # Keep listening: redis-py reconnects and re-subscribes on the next read.
+        log.warning("Redis subscription interrupted (%s); reconnecting", error)
+        time.sleep(0.5)
 
     def close(self) -> None:
         for sub in self._subs:

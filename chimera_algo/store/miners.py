@@ -57,6 +57,7 @@ class MinerRepository(Repository):
     def put_status(self, miner_id: UUID | str, **status: Scalar) -> None:
         """``miner_status:{id}``: current_hashrate, last_share_time, connection_status,
         difficulty, shares_accepted_1h (TTL 3600 s)."""
+        keys.check_fields("miner_status", status, keys.MINER_STATUS_FIELDS)
         self.cache.put_hash(keys.miner_status_key(as_uuid(miner_id)), status, ttl=keys.MINER_STATUS_TTL)
 
     def status(self, miner_id: UUID | str) -> dict[str, str] | None:

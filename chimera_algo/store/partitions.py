@@ -38,7 +38,8 @@ def existing_partitions(conn: Connection) -> list[str]:
         text(
             "SELECT c.relname FROM pg_inherits i "
             "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-            "WHERE p.relname = 'shares' ORDER BY c.relname"
+            "JOIN pg_namespace n ON n.oid = p.relnamespace "
+            "WHERE p.relname = 'shares' AND n.nspname = current_schema() ORDER BY c.relname"
         )
     )
     return [r[0] for r in rows]

@@ -89,6 +89,7 @@ class PoolRepository(Repository):
     def put_stats(self, pool_id: UUID | str, **stats: Scalar) -> None:
         """``pool_stats:{pool_id}``: total_hashrate, active_miners, shares_per_minute,
         last_block_time, current_difficulty (TTL 300 s)."""
+        keys.check_fields("pool_stats", stats, keys.POOL_STATS_FIELDS)
         self.cache.put_hash(keys.pool_stats_key(as_uuid(pool_id)), stats, ttl=keys.POOL_STATS_TTL)
 
     def stats(self, pool_id: UUID | str) -> dict[str, str] | None:

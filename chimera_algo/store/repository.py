@@ -6,11 +6,13 @@ from typing import Any, Iterable, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, Table, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.sql import ColumnElement
 
 from chimera_algo.store.errors import (
     ConstraintInfo,
+    InvalidValueError,
     MissingReferenceError,
     NotFoundError,
     StoreError,
@@ -46,6 +48,19 @@ class Repository:
             error = self._find_missing_reference(table, values) or error
         return error
 
+    def _bad_value(self, exc: StatementError, table: Table, values: dict[str, Any]) -> Exception:
+        # A column type refused a Python value (e.g. an invalid IP): name the column.
+        if not isinstance(exc.orig, (ValueError, TypeError)):
+            return exc
+        for key, value in values.items():
+            column_type = table.c[key].type if key in table.c else None
+            if isinstance(column_type, TypeDecorator):
+                try:
+                    column_type.process_bind_param(value, self.engine.dialect)
+                except (ValueError, TypeError) as error:
+                    return InvalidValueError(table.name, key, "type", f"{table.name}.{key}: {error}")
+        return InvalidValueError(table.name, "?", "type", f"{table.name}: {exc.orig}")
+
     def _find_missing_reference(self, table: Table, values: dict[str, Any]) -> StoreError | None:
         # SQLite does not say which foreign key failed: look each one up.
         with self.engine.connect() as conn:
@@ -74,6 +89,8 @@ class Repository:
                     row = own.execute(table.insert().values(**values).returning(*table.c)).one()
         except IntegrityError as exc:
             raise self._translate(exc, table, values, conn) from None
+        except StatementError as exc:
+            raise self._bad_value(exc, table, values) from None
         return record.from_row(row)
 
     def _one(self, record: type[R], *where: ColumnElement[bool], what: str = "", conn: Connection | None = None) -> R:
@@ -116,6 +133,8 @@ class Repository:
                     row = own.execute(query).first()
         except IntegrityError as exc:
             raise self._translate(exc, table, values, conn) from None
+        except StatementError as exc:
+            raise self._bad_value(exc, table, values) from None
         if row is None:
             raise NotFoundError(f"no {table.name} row with id {row_id}")
         return record.from_row(row)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -45,6 +48,24 @@ def _verify(encoded: str, secret: str) -> bool:
         return _PH.verify(encoded, secret)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _PH.hash(secrets.token_hex(16))
+
+
+def new_backup_code() -> str:
+    """80 random bits as four groups of five base32 characters."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()
+    return "-".join(raw[i:i + 5] for i in range(0, 20, 5))
+
+
+def backup_code_hash(salt: str, code: str) -> str:
+    # Backup codes carry 80 random bits, so a salted SHA-256 resists offline
+    # guessing without argon2's cost (which would make checking 10 codes slow).
+    normalized = code.strip().lower().replace(" ", "")
+    return hashlib.sha256(f"{salt}:{normalized}".encode()).hexdigest()
 
 
 def token_hash(token: str) -> str:
@@ -97,7 +118,10 @@ class UserRepository(Repository):
     def authenticate(self, login: str, password: str, otp: str | None = None) -> User:
         """Check password (and TOTP or a backup code when MFA is on); count the login."""
         user = self.find(login)
-        if user is None or not _verify(user.password_hash, password):
+        if user is None:
+            _verify(_dummy_hash(), password)  # same cost as a real check: no user enumeration by timing
+            raise AuthenticationError("unknown user or wrong password")
+        if not _verify(user.password_hash, password):
             raise AuthenticationError("unknown user or wrong password")
         if user.status != "active":
             raise AuthenticationError(f"account is {user.status}")
@@ -114,8 +138,8 @@ class UserRepository(Repository):
     def enable_mfa(self, user_id: UUID | str, issuer: str = "Chimera") -> MfaEnrollment:
         user = self.get(user_id)
         secret = pyotp.random_base32()  # 32 base32 chars = 160 bits, fits VARCHAR(32)
-        codes = [secrets.token_hex(5) for _ in range(BACKUP_CODE_COUNT)]
-        hashed = [_PH.hash(c) for c in codes]
+        codes = [new_backup_code() for _ in range(BACKUP_CODE_COUNT)]
+        hashed = [backup_code_hash(user.salt, c) for c in codes]
         self._update(User, user.id, {"mfa_enabled": True, "mfa_secret": secret, "mfa_backup_codes": hashed})
         uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
         return MfaEnrollment(secret, uri, codes)
@@ -135,8 +159,10 @@ class UserRepository(Repository):
         with self.engine.begin() as conn:
             row = conn.execute(select(users.c.mfa_backup_codes).where(users.c.id == uid).with_for_update()).first()
             codes = list(row[0] or []) if row else []
+            salt = conn.execute(select(users.c.salt).where(users.c.id == uid)).scalar_one_or_none() or ""
+            digest = backup_code_hash(salt, code)
             for stored in codes:
-                if _verify(stored, code):
+                if hmac.compare_digest(stored, digest):
                     codes.remove(stored)
                     self._update(User, uid, {"mfa_backup_codes": codes}, conn=conn)
                     return True

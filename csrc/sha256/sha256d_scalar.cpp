@@ -42,6 +42,8 @@ void scan(const uint8_t* header, uint32_t start, uint64_t count, const uint8_t* 
 
 }  // namespace
 
+void sha256d_portable_hash(const uint8_t* in, size_t len, uint8_t* out) { hash(in, len, out); }
+
 extern const Kernel sha256d_scalar = {
     "sha256d", "scalar", 0, 32, hash, hash_many, scan,
 };
