@@ -163,3 +163,17 @@ def test_revocation_reaches_a_running_process_within_the_recheck_interval(served
     time.sleep(0.35)
     with pytest.raises(errors.RevokedKeyError):  # ...and the revocation lands within the interval
         get_hasher("sha256d", "1.0.0")
+
+
+def test_threads_share_an_installed_wasm_hasher(served, built):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    served.manager.install(built["sha256d"])
+    hasher, builtin = get_hasher("sha256d", "1.0.0"), get_hasher("sha256d")
+    rng = np.random.default_rng(3)
+    batches = [rng.integers(0, 256, size=80 * int(n), dtype=np.uint8).tobytes() for n in rng.integers(1, 3000, 24)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda b: hasher.hash_many(b, 80), batches))
+    assert results == [builtin.hash_many(b, 80) for b in batches]

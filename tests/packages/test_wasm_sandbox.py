@@ -11,6 +11,7 @@ from chimera_algo.packages.errors import (
     WasmImportError,
     WasmMemoryLimitError,
     WasmTimeoutError,
+    WasmTrapError,
 )
 from chimera_algo.packages.wasm import SandboxLimits, WasmHasher
 from . import wat_modules
@@ -63,6 +64,22 @@ def test_scratch_request_over_the_cap_is_a_memory_error():
     hasher = load(wat_modules.loop_on_ff(), SandboxLimits(memory_bytes=1 << 20, max_batch_bytes=64 << 20))
     with pytest.raises(WasmMemoryLimitError, match="cannot reserve"):
         hasher.hash(b"\x00" * (2 << 20))
+
+
+def test_scratch_offset_outside_memory_is_refused_not_followed():
+    hasher = load(wat_modules.bogus_scratch())
+    with pytest.raises(WasmTrapError, match="outside the module's memory"):
+        hasher.hash(b"abc")
+
+
+def test_concurrent_callers_share_one_instance_safely():
+    from concurrent.futures import ThreadPoolExecutor
+
+    hasher = load(wat_modules.loop_on_ff())
+    inputs = [bytes([i % 200]) * (80 * (1 + i % 7)) for i in range(64)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda d: hasher.hash_many(d, 80), inputs))
+    assert results == [bytes(32 * (len(d) // 80)) for d in inputs]
 
 
 def test_wrong_abi_version_and_missing_exports_are_refused():

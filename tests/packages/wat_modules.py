@@ -45,6 +45,16 @@ def module(hash_many: str = _LOOP_ON_FF, *, imports: str = "", memory_pages: int
  {_SCRATCH} {hash_many} {_SCAN})""")
 
 
+def bogus_scratch() -> bytes:
+    """Claims a scratch region far past the end of its memory."""
+    return wasmtime.wat2wasm(f"""(module
+ (memory (export "memory") 1)
+ (func (export "chimera_abi_version") (result i32) (i32.const 1))
+ (func (export "chimera_digest_size") (result i32) (i32.const 32))
+ (func (export "chimera_scratch") (param i32) (result i32) (i32.const 0x7fffff00))
+ {_LOOP_ON_FF} {_SCAN})""")
+
+
 def loop_on_ff() -> bytes:
     return module(_LOOP_ON_FF)
 
