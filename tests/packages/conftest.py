@@ -4,7 +4,6 @@ the real toolchain, and an isolated CHIMERA_HOME with a SQLite store."""
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +19,16 @@ from chimera_algo.packages.trust import TrustStore
 from .helpers import PLUGINS, TEST_SANDBOX
 
 
-def require_service(name: str, reason: str) -> None:
-    # tests/ is not a package: find the root conftest pytest already loaded.
+def require_service(config: pytest.Config, name: str, reason: str) -> None:
+    """tests/conftest.py's require_service (skip on a dev machine, fail in CI).
+
+    tests/ is not a package and another directory's conftest may replace
+    "conftest" in sys.modules, so the root conftest is found among the
+    plugins pytest registered."""
     root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py")
-    for module in list(sys.modules.values()):
-        if os.path.abspath(getattr(module, "__file__", None) or "") == root:
-            return module.require_service(name, reason)
+    for plugin in config.pluginmanager.get_plugins():
+        if os.path.abspath(getattr(plugin, "__file__", None) or "") == root:
+            return plugin.require_service(name, reason)
     raise RuntimeError(f"{root} was not loaded by pytest")
 
 
@@ -35,9 +38,9 @@ def keys() -> dict[str, PrivateKey]:
 
 
 @pytest.fixture(scope="session")
-def wasm_toolchain() -> None:
+def wasm_toolchain(pytestconfig) -> None:
     if wasm_compiler() is None:
-        require_service("clang-wasm32", "clang + lld (wasm-ld) are needed to build the WASM plugins")
+        require_service(pytestconfig, "clang-wasm32", "clang + lld (wasm-ld) are needed to build the WASM plugins")
 
 
 @pytest.fixture(scope="session")

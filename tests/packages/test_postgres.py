@@ -22,16 +22,16 @@ from .helpers import TEST_SANDBOX, repack
 
 
 @pytest.fixture(scope="module")
-def pg_url():
+def pg_url(pytestconfig):
     server = os.environ.get("CHIMERA_TEST_POSTGRES_URL")
     if not server:
-        require_service("PostgreSQL", "CHIMERA_TEST_POSTGRES_URL is not set")
+        require_service(pytestconfig, "PostgreSQL", "CHIMERA_TEST_POSTGRES_URL is not set")
     try:
         admin = create_engine(normalize_database_url(server), isolation_level="AUTOCOMMIT", poolclass=NullPool)
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means the server is unusable
-        require_service("PostgreSQL", f"cannot connect to {server}: {exc}")
+        require_service(pytestconfig, "PostgreSQL", f"cannot connect to {server}: {exc}")
     name = f"chimera_packages_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
