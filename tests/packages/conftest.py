@@ -3,11 +3,11 @@ the real toolchain, and an isolated CHIMERA_HOME with a SQLite store."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from service_guard import require_service
 
 from chimera_algo.packages.builder import build_package
 from chimera_algo.packages.manager import PackageManager
@@ -19,19 +19,6 @@ from chimera_algo.packages.trust import TrustStore
 from .helpers import PLUGINS, TEST_SANDBOX
 
 
-def require_service(config: pytest.Config, name: str, reason: str) -> None:
-    """tests/conftest.py's require_service (skip on a dev machine, fail in CI).
-
-    tests/ is not a package and another directory's conftest may replace
-    "conftest" in sys.modules, so the root conftest is found among the
-    plugins pytest registered."""
-    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py")
-    for plugin in config.pluginmanager.get_plugins():
-        if os.path.abspath(getattr(plugin, "__file__", None) or "") == root:
-            return plugin.require_service(name, reason)
-    raise RuntimeError(f"{root} was not loaded by pytest")
-
-
 @pytest.fixture(scope="session")
 def keys() -> dict[str, PrivateKey]:
     return {name: PrivateKey.generate() for name in ("alice", "bob", "carol", "mallory")}
@@ -40,7 +27,7 @@ def keys() -> dict[str, PrivateKey]:
 @pytest.fixture(scope="session")
 def wasm_toolchain(pytestconfig) -> None:
     if wasm_compiler() is None:
-        require_service(pytestconfig, "clang-wasm32", "clang + lld (wasm-ld) are needed to build the WASM plugins")
+        require_service("clang-wasm32", "clang + lld (wasm-ld) are needed to build the WASM plugins")
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import pytest
 from chimera_algo.packages import errors
 from chimera_algo.packages.container import Limits
 from chimera_algo.packages.manager import PackageManager
+
 from . import wat_modules
 from .helpers import repack
 
@@ -231,6 +232,7 @@ def test_not_a_package(env, tmp_path):
 def test_non_canonical_manifest_is_refused(env, built, keys, tmp_path):
     from chimera_algo.packages.container import write_package
     from chimera_algo.packages.trust import Signature
+
     from .helpers import read_parts
 
     parts = read_parts(built["sha256d"])

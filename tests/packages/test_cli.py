@@ -11,6 +11,7 @@ import pytest
 
 from chimera_algo import packages
 from chimera_algo.cli import main
+
 from .helpers import PLUGINS
 
 

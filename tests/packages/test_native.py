@@ -13,6 +13,7 @@ from chimera_algo import get_hasher, packages
 from chimera_algo.packages import errors
 from chimera_algo.packages.builder import build_package
 from chimera_algo.packages.native import platform_tag
+
 from .helpers import PLUGINS, repack
 
 

@@ -7,6 +7,7 @@ import os
 import uuid
 
 import pytest
+from service_guard import require_service
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -17,7 +18,6 @@ from chimera_algo.packages.records import StoreRecords
 from chimera_algo.packages.trust import TrustStore
 from chimera_algo.store.config import normalize_database_url
 
-from .conftest import require_service
 from .helpers import TEST_SANDBOX, repack
 
 
@@ -25,13 +25,13 @@ from .helpers import TEST_SANDBOX, repack
 def pg_url(pytestconfig):
     server = os.environ.get("CHIMERA_TEST_POSTGRES_URL")
     if not server:
-        require_service(pytestconfig, "PostgreSQL", "CHIMERA_TEST_POSTGRES_URL is not set")
+        require_service("PostgreSQL", "CHIMERA_TEST_POSTGRES_URL is not set")
     try:
         admin = create_engine(normalize_database_url(server), isolation_level="AUTOCOMMIT", poolclass=NullPool)
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means the server is unusable
-        require_service(pytestconfig, "PostgreSQL", f"cannot connect to {server}: {exc}")
+        require_service("PostgreSQL", f"cannot connect to {server}: {exc}")
     name = f"chimera_packages_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

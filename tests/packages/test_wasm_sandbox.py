@@ -14,6 +14,7 @@ from chimera_algo.packages.errors import (
     WasmTrapError,
 )
 from chimera_algo.packages.wasm import SandboxLimits, WasmHasher
+
 from . import wat_modules
 from .helpers import TEST_SANDBOX
 
