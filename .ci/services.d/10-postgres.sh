@@ -63,8 +63,12 @@ make_db fault 5433
 RESTART="$ROOT/restart-fault"
 cat > "$RESTART" <<SH
 #!/usr/bin/env bash
-# Restart the private fault-test PostgreSQL (127.0.0.1:5433) in fast mode.
-exec runuser -u postgres -- "$BIN/pg_ctl" -D "$ROOT/fault" -m fast -w -t 60 restart \
+# Restart the private fault-test PostgreSQL (127.0.0.1:5433) in fast mode,
+# staying down \${1:-0} seconds in between (so clients see a real outage).
+set -e
+runuser -u postgres -- "$BIN/pg_ctl" -D "$ROOT/fault" -m fast -w -t 60 stop >/dev/null
+sleep "\${1:-0}"
+exec runuser -u postgres -- "$BIN/pg_ctl" -D "$ROOT/fault" -w -t 60 start \
   -o "-c listen_addresses=127.0.0.1 -p 5433 -k $ROOT/fault -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
   -l "$ROOT/fault/server.log" >/dev/null
 SH

@@ -160,7 +160,8 @@ def test_survives_postgres_restart_under_load(tmp_path, caplog, workers):
         with caplog.at_level(logging.WARNING, logger="chimera.store.share_writer"):
             producer.start()
             time.sleep(1.0)
-            subprocess.run([restart], check=True, timeout=90)
+            # Down for 1.5 s: several 100 ms flushes are bound to hit the outage.
+            subprocess.run([restart, "1.5"], check=True, timeout=90)
             time.sleep(1.0)
             stop.set()
             producer.join()
