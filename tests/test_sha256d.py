@@ -208,9 +208,7 @@ print(json.dumps({"isa": h.isa, "digest": digest,
 def run_forced(isa: str) -> dict:
     env = dict(os.environ, CHIMERA_ISA=isa)
     out = subprocess.run(
-        # -P: do not put the working directory first on sys.path, so the
-        # installed package (with its compiled _core) is imported, not the source tree.
-        [sys.executable, "-P", "-c", FORCE_SCRIPT], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", FORCE_SCRIPT], env=env, capture_output=True, text=True, check=True
     )
     return json.loads(out.stdout)
 
