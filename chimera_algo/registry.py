@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from chimera_algo import _core
 from chimera_algo.hasher import Hasher
@@ -51,6 +51,18 @@ class UnknownAlgorithmError(LookupError):
         super().__init__(f"unknown algorithm {name!r}; known algorithms: {', '.join(known)}")
 
 
+# Installed package versions (chimera_algo.packages): resolver(name, version)
+# returns a hasher, or None to leave the lookup to the built-in kernels.
+PackageResolver = Callable[[str, Optional[str]], Optional[Hasher]]
+_package_resolver: PackageResolver | None = None
+
+
+def set_package_resolver(resolver: PackageResolver | None) -> None:
+    """Called by ``chimera_algo.packages`` to serve installed versions."""
+    global _package_resolver
+    _package_resolver = resolver
+
+
 def algorithms() -> list[str]:
     """Names accepted by :func:`get_hasher`."""
     native = list(_core.algorithms())
@@ -61,18 +73,29 @@ def _forced_isa() -> str:
     return os.environ.get(ISA_ENV, "").strip().lower()
 
 
-def get_hasher(name: str) -> Hasher:
+def get_hasher(name: str, version: str | None = None) -> Hasher:
     """The hasher for algorithm ``name`` (e.g. ``"sha256d"``).
 
-    Raises :class:`UnknownAlgorithmError` for a name not registered.
+    ``version`` picks an installed package version (``"1.2.0"``); the built-in
+    kernel answers to its own version (``chimera_algo.__version__``). Without a
+    version the built-in kernel serves, unless the process opted in with
+    ``chimera_algo.packages.use_installed_packages()`` and a version is active.
+    Raises :class:`UnknownAlgorithmError` for a name or version not available.
     """
+    if version is not None and _package_resolver is None:
+        importlib.import_module("chimera_algo.packages")  # registers its resolver
+    if _package_resolver is not None:
+        hasher = _package_resolver(name, version)
+        if hasher is not None:
+            return hasher
     forced = _forced_isa()
     hasher, fell_back = _core.select(name, forced)
     if hasher is None:
-        composite = _from_factory(name)
-        if composite is None:
+        hasher, fell_back = _from_factory(name), False
+        if hasher is None:
             raise UnknownAlgorithmError(name, algorithms())
-        return composite
+    if version is not None and version != hasher.version:
+        raise UnknownAlgorithmError(f"{name}@{version}", [f"{name}@{hasher.version} (built-in)"])
     if fell_back:
         supported = [isa for isa, ok in _core.variants(name) if ok]
         warnings.warn(
