@@ -82,6 +82,19 @@ def open_sink(url: str, name: str = "pool", journal_path: str | None = None) -> 
     return StoreSink(open_store(url or None), name, journal_path)
 
 
+def serve_packages_from(sink: PoolSink) -> None:
+    """Look installed packages up in the pool's own store (not the default
+    one), so ``chimera migrate --database URL`` and the pool agree on what is
+    installed. For a pool process: the package manager is process-wide."""
+    store = getattr(sink, "store", None)
+    if store is None:
+        return
+    from chimera_algo import packages
+    from chimera_algo.packages.records import StoreRecords
+
+    packages.set_manager(packages.PackageManager(StoreRecords(store)))
+
+
 def close_sink(sink: PoolSink) -> None:
     sink.close()
     store = getattr(sink, "store", None)

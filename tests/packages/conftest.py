@@ -3,7 +3,6 @@ the real toolchain, and an isolated CHIMERA_HOME with a SQLite store."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,16 +19,11 @@ from .helpers import PLUGINS, TEST_SANDBOX
 
 
 def require_service(config: pytest.Config, name: str, reason: str) -> None:
-    """tests/conftest.py's require_service (skip on a dev machine, fail in CI).
+    """service_guard.require_service (skip on a dev machine, fail in CI);
+    ``config`` is unused, kept for the callers."""
+    from service_guard import require_service as guard
 
-    tests/ is not a package and another directory's conftest may replace
-    "conftest" in sys.modules, so the root conftest is found among the
-    plugins pytest registered."""
-    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conftest.py")
-    for plugin in config.pluginmanager.get_plugins():
-        if os.path.abspath(getattr(plugin, "__file__", None) or "") == root:
-            return plugin.require_service(name, reason)
-    raise RuntimeError(f"{root} was not loaded by pytest")
+    guard(name, reason)
 
 
 @pytest.fixture(scope="session")
