@@ -170,11 +170,13 @@ def test_running_pool_follows_migrations(home, monkeypatch):
             wasm = server.provider.hasher_for(server.jobs.current, "alice.rig1")
             assert (wasm.version, wasm.isa) == ("1.0.0", "wasm")
 
-            # (b) gradual: shadow 1 s, then 50 % and 100 % of workers, 1 s each
+            # (b) gradual: shadow 1 s, then 50 % and 100 % of workers, 1 s each. Latency is
+            # not under test: over 5 samples p99 is the slowest call (a WASM instance's
+            # first call on a thread, a GC pass), so the latency limit is wide open.
             compared = server.provider.metrics.counters["shares_compared"]
             started = await operator("start", "--pool", server.pool_id, "--to", "sha256d@1.0.1",
                                      "--strategy", "gradual", "--shadow-duration", "1", "--phase-duration", "1",
-                                     "--steps", "50,100", "--min-samples", "5", "--max-latency-ratio", "50",
+                                     "--steps", "50,100", "--min-samples", "5", "--max-latency-ratio", "1000",
                                      "--grace", "5")
             assert started["current_phase"] == "shadow"
             await until("the comparing hasher in use",
