@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import ssl
 import time
 import uuid
@@ -125,7 +126,9 @@ class StratumServer:
         self._bans: dict[str, float] = {}
         self._extranonces: set[bytes] = set()
         self._next_extranonce = 0
-        self._session_seq = 0
+        # miner_connections.session_id is unique across restarts of the pool:
+        # start the counter at a random point, not 0, so ids are not reused.
+        self._session_seq = secrets.randbits(55)
         self._targets: dict[float, tuple[int, str]] = {}
         self._servers: list[asyncio.AbstractServer] = []
         self._tasks: list[asyncio.Task] = []

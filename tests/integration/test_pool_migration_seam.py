@@ -4,8 +4,10 @@ pool gets, how a stale job of a replaced implementation is answered, and how
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
+import json
 
 import pytest
 
@@ -15,7 +17,7 @@ from chimera_algo.hasher import StaticHasherProvider
 from chimera_algo.migration import FakeClock, MigrationController
 from chimera_algo.migration.store_adapter import StoreMigrationRepository
 from chimera_algo.pool import errors
-from chimera_algo.pool.app import build_provider, close_sink, open_sink
+from chimera_algo.pool.app import build_provider, build_server, close_sink, open_sink
 from chimera_algo.pool.config import PoolConfig, as_dict, validate
 from chimera_algo.pool.errors import StratumError
 from chimera_algo.pool.jobs import JobManager
@@ -126,5 +128,41 @@ def test_migrate_names_a_pool_by_its_row(store_url, tmp_path):
         assert code == 2 and f"pool {first} has no migrations" in out
         code, out = migrate(store_url, "list", "--pool", "no-such-pool", "--json")
         assert (code, out.strip()) == (0, "[]")  # a name no pools row has is kept as given
+    finally:
+        close_sink(sink)
+
+
+async def authorize(port: int, worker: str) -> dict:
+    """mining.subscribe + mining.authorize over a raw socket; the authorize answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for msg_id, method, params in ((1, "mining.subscribe", ["t/1"]), (2, "mining.authorize", [worker, "x"])):
+            writer.write(json.dumps({"id": msg_id, "method": method, "params": params}).encode() + b"\n")
+            await writer.drain()
+        while True:
+            answer = json.loads(await asyncio.wait_for(reader.readline(), 5))
+            if answer.get("id") == 2:
+                return answer
+    finally:
+        writer.close()
+
+
+def test_miners_reconnect_after_a_pool_restart_on_the_same_store(store_url, tmp_path):
+    """Connection ids are unique in miner_connections: a restarted pool must not reuse them."""
+    cfg = config("restart", 0)
+    sink = open_sink(store_url, "restart", str(tmp_path / "journal"))
+
+    async def run_once() -> dict:
+        server = build_server(cfg, sink)
+        await server.start()
+        try:
+            return await authorize(server.port, "carol.rig1")
+        finally:
+            await server.stop()
+
+    try:
+        for _ in range(2):
+            answer = asyncio.run(run_once())
+            assert answer["result"] is True and answer["error"] is None, answer
     finally:
         close_sink(sink)
