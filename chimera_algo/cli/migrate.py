@@ -335,10 +335,10 @@ def _list(args: argparse.Namespace) -> int:
         if not found:
             print("no migrations")
             return 0
-        header = f"{'ID':<36}  {'POOL':<16}  {'FROM -> TO':<34}  {'STRATEGY':<9}  {'STATUS':<11}  PROGRESS  PHASE"
+        header = f"{'ID':<36}  {'POOL':<36}  {'FROM -> TO':<34}  {'STRATEGY':<9}  {'STATUS':<11}  PROGRESS  PHASE"
         print(header)
         for m in found:
-            print(f"{m.id:<36}  {m.pool:<16}  {m.from_algorithm + ' -> ' + m.to_algorithm:<34}  "
+            print(f"{m.id:<36}  {m.pool:<36}  {m.from_algorithm + ' -> ' + m.to_algorithm:<34}  "
                   f"{m.strategy.value:<9}  {m.status.value:<11}  {m.progress:>7}%  {phase_label(m)}")
         return 0
 
