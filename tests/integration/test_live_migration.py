@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import io
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -65,11 +66,18 @@ class WrongOnLiveHeaders(Hasher):
         return self._inner.scan(header, start_nonce, count, target)
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
+@pytest.fixture(params=["in-process", "redis"])
+def home(request, tmp_path, monkeypatch):
+    """A fresh CHIMERA_HOME (SQLite store); events in process (the pool
+    notices on its next tick) or on Redis (at once)."""
     monkeypatch.setenv("CHIMERA_HOME", str(tmp_path / "home"))
     for var in ("CHIMERA_DATABASE_URL", "CHIMERA_REDIS_URL", "CHIMERA_INFLUX_URL", "CHIMERA_CONFIG"):
         monkeypatch.delenv(var, raising=False)
+    if request.param == "redis":
+        url = os.environ.get("CHIMERA_TEST_REDIS_URL")
+        if not url:
+            require_service("Redis", "CHIMERA_TEST_REDIS_URL is not set")
+        monkeypatch.setenv("CHIMERA_REDIS_URL", url)
     (tmp_path / "home").mkdir()
     packages.set_manager(None)  # the package manager follows this CHIMERA_HOME
     yield tmp_path
@@ -145,6 +153,8 @@ def test_running_pool_follows_migrations(home, monkeypatch):
     async def scenario() -> None:
         server = build_server(config, sink)
         assert isinstance(server.provider, MigrationController)
+        followed: list[dict] = []  # events the pool's controller reloaded on
+        server.provider.add_listener(lambda event: event["type"] == "migration.followed" and followed.append(event))
         await server.start()
         miner = StratumMiner(f"stratum+tcp://127.0.0.1:{server.port}", "alice.rig1")
         mining = asyncio.create_task(miner.run())
@@ -208,6 +218,8 @@ def test_running_pool_follows_migrations(home, monkeypatch):
 
             # not one share misjudged: nothing rejected, every one stored as valid
             assert stats.rejected == 0 and miner.stats.rejected == 0
+            if os.environ.get("CHIMERA_REDIS_URL"):  # the operator's commands reached the pool on Redis
+                assert {e["id"] for e in followed} >= {m["id"] for m in cli("migrate", "list", "--json")}
         finally:
             await cancel(mining)
             await server.stop()
