@@ -181,8 +181,8 @@ class StratumServer:
         self._tasks.clear()
         await self.source.stop()
         close = getattr(self.provider, "close", None)
-        if callable(close):
-            close()
+        if callable(close):  # may wait for queued comparisons: off the loop
+            await asyncio.get_running_loop().run_in_executor(None, close)
         self.sink.flush()
 
     # --- connections --------------------------------------------------------------
