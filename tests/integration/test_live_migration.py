@@ -38,6 +38,7 @@ from chimera_algo.pool.app import build_server, cancel, close_sink, open_sink
 from chimera_algo.pool.demo import demo_config
 from chimera_algo.pool.miner import StratumMiner
 from chimera_algo.store import open_store
+from chimera_algo.store.events import MIGRATION_CHANGED
 from service_guard import require_service
 
 PLUGIN = Path(__file__).resolve().parents[2] / "plugins" / "sha256d-wasm"
@@ -153,8 +154,8 @@ def test_running_pool_follows_migrations(home, monkeypatch):
     async def scenario() -> None:
         server = build_server(config, sink)
         assert isinstance(server.provider, MigrationController)
-        followed: list[dict] = []  # events the pool's controller reloaded on
-        server.provider.add_listener(lambda event: event["type"] == "migration.followed" and followed.append(event))
+        heard: set[str] = set()  # migrations announced on the pool's own event bus
+        subscription = sink.store.events.subscribe(MIGRATION_CHANGED, lambda _channel, event: heard.add(event["id"]))
         await server.start()
         miner = StratumMiner(f"stratum+tcp://127.0.0.1:{server.port}", "alice.rig1")
         mining = asyncio.create_task(miner.run())
@@ -219,8 +220,10 @@ def test_running_pool_follows_migrations(home, monkeypatch):
             # not one share misjudged: nothing rejected, every one stored as valid
             assert stats.rejected == 0 and miner.stats.rejected == 0
             if os.environ.get("CHIMERA_REDIS_URL"):  # the operator's commands reached the pool on Redis
-                assert {e["id"] for e in followed} >= {m["id"] for m in cli("migrate", "list", "--json")}
+                operator_ids = {m["id"] for m in cli("migrate", "list", "--json")}
+                await until("the operator's events on the pool's bus", lambda: heard >= operator_ids, timeout=5)
         finally:
+            subscription.close()
             await cancel(mining)
             await server.stop()
 
