@@ -65,7 +65,9 @@ class HasherProvider(Protocol):
     """Chooses the hasher for each share; the pool consults it per share.
 
     The migration controller implements it; a pool with no migration uses
-    :class:`StaticHasherProvider`.
+    :class:`StaticHasherProvider`. A provider that changes over time may also
+    have ``tick()`` (the pool calls it about once a second, off its event
+    loop) and ``close()`` (called when the pool stops).
     """
 
     def algorithm_for_new_job(self, height: int) -> str:
@@ -73,7 +75,8 @@ class HasherProvider(Protocol):
         ...
 
     def hasher_for(self, job: JobLike, worker: str) -> Hasher:
-        """The hasher whose verdict decides a share of ``worker`` for ``job``."""
+        """The hasher whose verdict decides a share of ``worker`` for ``job``;
+        raises LookupError for a job that can no longer be judged (stale)."""
         ...
 
 

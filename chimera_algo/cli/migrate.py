@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         return sub
 
     start = command("start", "start a migration")
-    start.add_argument("--pool", required=True, help="pool name or id")
+    start.add_argument("--pool", required=True, help="pool: its pools row id, or its name (chimera pool run logs both)")
     start.add_argument("--to", required=True, metavar="NAME@VERSION", help="implementation to migrate to")
     start.add_argument("--strategy", required=True, choices=("gradual", "immediate", "scheduled"))
     start.add_argument("--from", dest="source", metavar="NAME@VERSION",
@@ -133,6 +133,23 @@ def _opened(args: argparse.Namespace) -> Iterator[tuple[Any, StoreMigrationRepos
         raise CommandError(str(exc)) from None
     finally:
         store.close()
+
+
+def _pool_key(store: Any, pool: Optional[str]) -> Optional[str]:
+    """The key a running pool follows its migrations under: its ``pools`` row
+    id. A name is accepted for the one ``pools`` row so named; a name no row
+    has is kept as given (a pool without a pools row)."""
+    if pool is None:
+        return None
+    try:
+        return str(uuid.UUID(pool))
+    except ValueError:
+        pass
+    named = [row for row in store.pools.list() if row.name == pool]
+    if len(named) > 1:
+        ids = ", ".join(str(row.id) for row in named)
+        raise CommandError(f"{len(named)} pools are named {pool!r} ({ids}): give the id instead")
+    return str(named[0].id) if named else pool
 
 
 def _builtin_version(name: str) -> str:
@@ -256,7 +273,8 @@ def _print(args: argparse.Namespace, m: Migration) -> None:
 
 def _start(args: argparse.Namespace) -> int:
     with _opened(args) as (store, repository):
-        controller = _controller(store, repository, args.pool, _baseline(store, repository, args.pool, args.source))
+        pool = _pool_key(store, args.pool)
+        controller = _controller(store, repository, pool, _baseline(store, repository, pool, args.source))
         try:
             m = controller.start(
                 args.to, args.strategy, steps=args.steps, shadow_duration=args.shadow_duration,
@@ -278,11 +296,11 @@ def _thresholds(args: argparse.Namespace) -> Thresholds:
         raise CommandError(str(exc)) from None
 
 
-def _find(repository: StoreMigrationRepository, args: argparse.Namespace) -> Migration:
+def _find(store: Any, repository: StoreMigrationRepository, args: argparse.Namespace) -> Migration:
     if args.id:
         return repository.get(args.id)
     if args.pool:
-        m = repository.latest_for_pool(args.pool)
+        m = repository.latest_for_pool(_pool_key(store, args.pool))  # type: ignore[arg-type]
         if m is None:
             raise MigrationNotFoundError(f"pool {args.pool} has no migrations")
         return m
@@ -293,8 +311,8 @@ def _find(repository: StoreMigrationRepository, args: argparse.Namespace) -> Mig
 
 
 def _status(args: argparse.Namespace) -> int:
-    with _opened(args) as (_store, repository):
-        m = _find(repository, args)
+    with _opened(args) as (store, repository):
+        m = _find(store, repository, args)
         if not args.watch:
             _print(args, m)
             return 0
@@ -309,18 +327,18 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    with _opened(args) as (_store, repository):
-        found = repository.list(args.pool)
+    with _opened(args) as (store, repository):
+        found = repository.list(_pool_key(store, args.pool))
         if args.json:
             print(json.dumps([as_json(m) for m in found], indent=2))
             return 0
         if not found:
             print("no migrations")
             return 0
-        header = f"{'ID':<36}  {'POOL':<16}  {'FROM -> TO':<34}  {'STRATEGY':<9}  {'STATUS':<11}  PROGRESS  PHASE"
+        header = f"{'ID':<36}  {'POOL':<36}  {'FROM -> TO':<34}  {'STRATEGY':<9}  {'STATUS':<11}  PROGRESS  PHASE"
         print(header)
         for m in found:
-            print(f"{m.id:<36}  {m.pool:<16}  {m.from_algorithm + ' -> ' + m.to_algorithm:<34}  "
+            print(f"{m.id:<36}  {m.pool:<36}  {m.from_algorithm + ' -> ' + m.to_algorithm:<34}  "
                   f"{m.strategy.value:<9}  {m.status.value:<11}  {m.progress:>7}%  {phase_label(m)}")
         return 0
 

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from chimera_algo.pool.app import build_server, close_sink, open_sink, run, wait_forever_or
+    from chimera_algo.pool.app import build_server, close_sink, open_sink, run, serve_packages_from, wait_forever_or
     from chimera_algo.pool.config import ConfigError, load
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -42,6 +42,7 @@ def _run(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         sink = open_sink(config.store.url, f"{config.pool.name}-{config.pool.instance_id}")
+        serve_packages_from(sink)
         server = build_server(config, sink)
         try:
             try:

@@ -134,6 +134,7 @@ class MigrationController:
         self._resolve = CachingResolver(resolver)
         self._clock = clock or SystemClock()
         self._executor = executor  # a BackgroundExecutor is started on first use
+        self._owned_executor: Optional[BackgroundExecutor] = None
         self._events = events
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Event], None]] = []
@@ -169,9 +170,17 @@ class MigrationController:
         self._listeners.append(listener)
 
     def close(self) -> None:
+        """Stop following events; the executor this controller started runs
+        what is queued, then its threads end (may wait: not on an event loop)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        with self._lock:
+            executor, self._owned_executor = self._owned_executor, None
+            if executor is not None and self._executor is executor:
+                self._executor = None
+        if executor is not None:
+            executor.close()
 
     def refresh(self) -> Optional[Migration]:
         """Reload the pool's latest migration from the repository."""
@@ -477,7 +486,7 @@ class MigrationController:
         if self._executor is None:
             with self._lock:
                 if self._executor is None:
-                    self._executor = BackgroundExecutor()
+                    self._executor = self._owned_executor = BackgroundExecutor()
         if not self._executor.submit(task):
             self.metrics.inc("comparisons_dropped")
 

@@ -8,7 +8,7 @@ import contextlib
 from typing import Awaitable, Callable
 
 from chimera_algo.hasher import HasherProvider, StaticHasherProvider
-from chimera_algo.pool.config import PoolConfig
+from chimera_algo.pool.config import PoolConfig, as_dict
 from chimera_algo.pool.persistence import MemorySink, PoolSink
 from chimera_algo.pool.rpc import RpcSettings, RpcSource
 from chimera_algo.pool.server import StratumServer, difficulty_family
@@ -42,13 +42,31 @@ def build_source(config: PoolConfig) -> TemplateSource:
     )
 
 
+def build_provider(config: PoolConfig, sink: PoolSink | None) -> HasherProvider:
+    """Who judges shares. With a store: the pool's MigrationController, so
+    ``chimera migrate --pool POOL`` steers the running pool (POOL is the
+    ``pools`` row id this registers, or its name); it starts from the
+    pool's migration history, else the configured algorithm's built-in
+    kernel. Without a store: that built-in kernel, fixed."""
+    builtin = get_hasher(config.pool.algorithm)
+    store = getattr(sink, "store", None)
+    if sink is None or store is None:
+        return StaticHasherProvider(builtin)
+    from chimera_algo.migration import MigrationController
+    from chimera_algo.migration.store_adapter import StoreMigrationEvents, StoreMigrationRepository
+
+    pool_id = sink.register_pool(config.pool.name, as_dict(config))
+    return MigrationController(pool_id, StoreMigrationRepository(store), baseline=f"{builtin.name}@{builtin.version}",
+                               events=StoreMigrationEvents(store))
+
+
 def build_server(
     config: PoolConfig,
     sink: PoolSink | None = None,
     provider: HasherProvider | None = None,
     source: TemplateSource | None = None,
 ) -> StratumServer:
-    provider = provider or StaticHasherProvider(get_hasher(config.pool.algorithm))
+    provider = provider or build_provider(config, sink)
     return StratumServer(config, provider, source or build_source(config), sink)
 
 
@@ -62,6 +80,19 @@ def open_sink(url: str, name: str = "pool", journal_path: str | None = None) -> 
     from chimera_algo.store import open_store
 
     return StoreSink(open_store(url or None), name, journal_path)
+
+
+def serve_packages_from(sink: PoolSink) -> None:
+    """Look installed packages up in the pool's own store (not the default
+    one), so ``chimera migrate --database URL`` and the pool agree on what is
+    installed. For a pool process: the package manager is process-wide."""
+    store = getattr(sink, "store", None)
+    if store is None:
+        return
+    from chimera_algo import packages
+    from chimera_algo.packages.records import StoreRecords
+
+    packages.set_manager(packages.PackageManager(StoreRecords(store)))
 
 
 def close_sink(sink: PoolSink) -> None:

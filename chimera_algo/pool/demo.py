@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TextIO
 
-from chimera_algo.pool.app import build_server, cancel, close_sink, format_rate, open_sink
+from chimera_algo.pool.app import build_server, cancel, close_sink, format_rate, open_sink, serve_packages_from
 from chimera_algo.pool.config import PoolConfig, validate
 from chimera_algo.pool.miner import StratumMiner
 from chimera_algo.pool.persistence import PoolSink
@@ -58,7 +58,8 @@ def stats_line(server: StratumServer, miner: StratumMiner, elapsed: float) -> st
     height = job.height if job else 0
     net = target_to_difficulty(job.network_target, server.family) if job else 0.0
     return (
-        f"[{elapsed:6.0f}s] pool {format_rate(s.hashrate)} (miner {format_rate(miner.hashrate)}) | "
+        f"[{elapsed:6.0f}s] {job.algorithm if job else '-'} | "
+        f"pool {format_rate(s.hashrate)} (miner {format_rate(miner.hashrate)}) | "
         f"shares {s.accepted} accepted, {s.rejected} rejected | "
         f"blocks {s.blocks_accepted} found, height {height} | "
         f"share diff {miner.stats.difficulty:.4g} | network diff {net:.4g}"
@@ -79,7 +80,9 @@ async def run_demo(
     """Run until ``duration`` elapses (or forever); returns the stopped server."""
     config = demo_config(algorithm, threads, port, block_time)
     own_sink = sink is None
-    sink = open_sink(database, "demo") if sink is None else sink
+    if own_sink:
+        sink = open_sink(database, "demo")
+        serve_packages_from(sink)
     server = build_server(config, sink)
     await server.start()
     url = f"stratum+tcp://127.0.0.1:{server.port}"

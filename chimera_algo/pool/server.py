@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import ssl
 import time
 import uuid
@@ -33,6 +34,7 @@ from chimera_algo.targets import diff1_target, difficulty_to_target, target_to_d
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_INTERVAL = 0.5
+PROVIDER_TICK_INTERVAL = 1.0  # how often a provider with tick() (the migration controller) is advanced
 HASHRATE_WINDOW = 60.0
 STATS_INTERVAL = 5.0
 
@@ -46,6 +48,14 @@ def difficulty_family(algorithm: str) -> str:
         return "bitcoin"
 
 
+@dataclass(frozen=True)
+class _JobView:
+    """A job as the hasher provider sees it (JobLike)."""
+
+    height: int
+    algorithm: str
+
+
 @dataclass
 class PoolStats:
     accepted: int = 0
@@ -56,6 +66,7 @@ class PoolStats:
     blocks_accepted: int = 0
     blocks_rejected: int = 0
     accepted_work: float = 0.0  # expected hashes behind the accepted shares
+    accepted_by_algorithm: dict[str, int] = field(default_factory=dict)  # job "name@version" -> accepted shares
     samples: deque = field(default_factory=lambda: deque(maxlen=int(HASHRATE_WINDOW / HOUSEKEEPING_INTERVAL) + 1))
 
     last_block_at: str = ""  # ISO time of our last accepted block
@@ -115,7 +126,9 @@ class StratumServer:
         self._bans: dict[str, float] = {}
         self._extranonces: set[bytes] = set()
         self._next_extranonce = 0
-        self._session_seq = 0
+        # miner_connections.session_id is unique across restarts of the pool:
+        # start the counter at a random point, not 0, so ids are not reused.
+        self._session_seq = secrets.randbits(55)
         self._targets: dict[float, tuple[int, str]] = {}
         self._servers: list[asyncio.AbstractServer] = []
         self._tasks: list[asyncio.Task] = []
@@ -140,7 +153,10 @@ class StratumServer:
             )
         self._accepting = True
         self._tasks.append(asyncio.create_task(self._housekeeping()))
-        log.info("stratum listening on %s:%d (%s, pool %s)", st.host, self.port, self.config.pool.algorithm, self.pool_id)
+        if callable(getattr(self.provider, "tick", None)):
+            self._tasks.append(asyncio.create_task(self._follow_provider()))
+        log.info("stratum listening on %s:%d (%s, pool %r id %s)", st.host, self.port, self.config.pool.algorithm,
+                 self.config.pool.name, self.pool_id)
 
     @property
     def port(self) -> int:
@@ -164,6 +180,9 @@ class StratumServer:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.source.stop()
+        close = getattr(self.provider, "close", None)
+        if callable(close):  # may wait for queued comparisons: off the loop
+            await asyncio.get_running_loop().run_in_executor(None, close)
         self.sink.flush()
 
     # --- connections --------------------------------------------------------------
@@ -281,6 +300,34 @@ class StratumServer:
                 session.send_job(job)
         return job
 
+    async def _follow_provider(self) -> None:
+        """Advance a provider that changes over time (the migration controller)
+        and issue a job at once when new jobs are to be judged by another
+        implementation, so miners do not wait for the next block or refresh."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(PROVIDER_TICK_INTERVAL)
+            try:
+                # The tick reads and writes the store, and a new implementation
+                # loads on first use: both off the event loop.
+                algorithm = await loop.run_in_executor(None, self._advance_provider)
+                current = self.jobs.current
+                if algorithm is not None and current is not None and algorithm != current.algorithm:
+                    job = self._issue(current.template)
+                    log.info("new jobs are judged by %s (was %s)", job.algorithm, current.algorithm)
+            except Exception:  # a store hiccup must not stop the pool; the next tick retries
+                log.exception("advancing the hasher provider failed")
+
+    def _advance_provider(self) -> str | None:
+        """(executor thread) tick; the algorithm a new job would get now, loaded."""
+        self.provider.tick()  # type: ignore[attr-defined]
+        current = self.jobs.current
+        if current is None:
+            return None
+        algorithm = self.provider.algorithm_for_new_job(current.height)
+        self.provider.hasher_for(_JobView(current.height, algorithm), "")
+        return algorithm
+
     # --- shares ---------------------------------------------------------------------------
 
     def submit(self, session: StratumSession, miner_id: str, sub: Submission) -> bool:
@@ -302,6 +349,8 @@ class StratumServer:
         stats = self.stats
         stats.accepted += 1
         stats.accepted_work += credited * self.hashes_per_diff1
+        by_algorithm = stats.accepted_by_algorithm
+        by_algorithm[result.job.algorithm] = by_algorithm.get(result.job.algorithm, 0) + 1
         template = result.job.template
         record = ShareRecord(
             pool_id=self.pool_id,

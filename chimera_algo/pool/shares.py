@@ -104,7 +104,11 @@ class ShareValidator:
         head = job.header_prefix + root + _pack3(ntime, job.bits, nonce)
         if version != job.version:
             head = _pack1(version) + head[4:]
-        digest = self.provider.hasher_for(job, sub.worker).hash(head)
+        try:
+            hasher = self.provider.hasher_for(job, sub.worker)
+        except LookupError as exc:  # e.g. the old algorithm's grace window after a migration ended
+            raise StratumError(errors.JOB_NOT_FOUND, f"stale job: {exc}") from None
+        digest = hasher.hash(head)
         value = int.from_bytes(digest, "little")
         is_block = value <= job.network_target
         if value > share_target and not is_block:
