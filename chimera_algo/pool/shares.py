@@ -16,6 +16,7 @@ from chimera_algo.registry import get_hasher
 # Bound once: this module's validate() is the pool's hot path.
 _pack1 = struct.Struct("<I").pack
 _pack3 = struct.Struct("<III").pack
+_unpack_be2 = struct.Struct(">II").unpack_from
 
 NTIME_FUTURE_LIMIT = 7200  # seconds, as Bitcoin's max future block time
 
@@ -81,8 +82,25 @@ class ShareValidator:
             raise StratumError(errors.JOB_NOT_FOUND, "job not found")
         if job.stale:
             raise StratumError(errors.JOB_NOT_FOUND, "stale job (a new block was found)")
-        en2, ntime, nonce = self._parse_fields(sub)
-        if not job.template.mintime <= ntime <= self.clock() + NTIME_FUTURE_LIMIT:
+        # One fromhex for the three fields; field by field only to name a bad one.
+        en2_hex, ntime_hex, nonce_hex = sub.extranonce2, sub.ntime, sub.nonce
+        size = self.extranonce2_size
+        raw = b""
+        if (
+            type(en2_hex) is str and type(ntime_hex) is str and type(nonce_hex) is str
+            and len(en2_hex) == 2 * size and len(ntime_hex) == 8 and len(nonce_hex) == 8
+        ):
+            try:
+                raw = bytes.fromhex(en2_hex + ntime_hex + nonce_hex)
+            except ValueError:
+                pass
+        # fromhex skips spaces, so a spaced field comes out short: exact length or not at all.
+        if len(raw) == size + 8:
+            en2 = raw[:size]
+            ntime, nonce = _unpack_be2(raw, size)
+        else:
+            en2, ntime, nonce = _parse_fields_slowly(sub, size)
+        if not job.mintime <= ntime <= self.clock() + NTIME_FUTURE_LIMIT:
             raise StratumError(errors.OTHER, "ntime out of range")
         version = job.version
         if sub.version_bits is not None:
@@ -113,24 +131,11 @@ class ShareValidator:
             raise StratumError(errors.LOW_DIFFICULTY, "low difficulty share")
         return ShareResult(job, head, extranonce, digest, value, version, ntime, nonce, is_block)
 
-    def _parse_fields(self, sub: Submission) -> tuple[bytes, int, int]:
-        """(extranonce2, ntime, nonce) from their hex; one fromhex for the
-        well-formed case, field by field only to name the bad one."""
-        en2_hex, ntime_hex, nonce_hex = sub.extranonce2, sub.ntime, sub.nonce
-        size = self.extranonce2_size
-        if (
-            type(en2_hex) is str and type(ntime_hex) is str and type(nonce_hex) is str
-            and len(en2_hex) == 2 * size and len(ntime_hex) == 8 and len(nonce_hex) == 8
-        ):
-            try:
-                raw = bytes.fromhex(en2_hex + ntime_hex + nonce_hex)
-            except ValueError:
-                raw = b""
-            # fromhex skips spaces, so a spaced field comes out short: exact length or not at all.
-            if len(raw) == size + 8:
-                return raw[:size], int.from_bytes(raw[size : size + 4], "big"), int.from_bytes(raw[size + 4 :], "big")
-        return (
-            _hex_field(en2_hex, size, "extranonce2"),
-            int.from_bytes(_hex_field(ntime_hex, 4, "ntime"), "big"),
-            int.from_bytes(_hex_field(nonce_hex, 4, "nonce"), "big"),
-        )
+
+def _parse_fields_slowly(sub: Submission, extranonce2_size: int) -> tuple[bytes, int, int]:
+    """(extranonce2, ntime, nonce), or the error naming the first bad field."""
+    return (
+        _hex_field(sub.extranonce2, extranonce2_size, "extranonce2"),
+        int.from_bytes(_hex_field(sub.ntime, 4, "ntime"), "big"),
+        int.from_bytes(_hex_field(sub.nonce, 4, "nonce"), "big"),
+    )
