@@ -312,10 +312,11 @@ class StratumSession:
         miner_id = self.workers.get(worker) if isinstance(worker, str) else None
         if miner_id is None:
             raise StratumError(errors.UNAUTHORIZED, "unauthorized worker")
-        now = self.last_message_at  # this read's arrival time
-        rate = self.server.config.stratum.max_submits_per_second
-        self.tokens = min(2 * rate, self.tokens + (now - self.tokens_at) * rate)
-        self.tokens_at = now
+        now = self.last_message_at  # this read's arrival time: no refill between lines of one read
+        if now != self.tokens_at:
+            rate = self.server.config.stratum.max_submits_per_second
+            self.tokens = min(2 * rate, self.tokens + (now - self.tokens_at) * rate)
+            self.tokens_at = now
         if self.tokens < 1:
             raise StratumError(errors.OTHER, "too many submissions; slow down")
         self.tokens -= 1
