@@ -148,7 +148,8 @@ async def latency(port: int, rate: float, seconds: float, connections: int = 8) 
         name = f"bench.l{index}"
         sent: dict[int, float] = {}
         tick = 0.005
-        burst = max(1, round(rate / connections * tick))
+        per_tick = rate / connections * tick  # fractional: carried over so the rate is met exactly
+        due = 0.0
         msg_id = 0
 
         async def reader() -> None:
@@ -172,11 +173,15 @@ async def latency(port: int, rate: float, seconds: float, connections: int = 8) 
                 await asyncio.sleep(next_at - now)
             lines = []
             stamp = time.perf_counter()
+            due += per_tick
+            burst = int(due)
+            due -= burst
             for _ in range(burst):
                 msg_id += 1
                 sent[msg_id] = stamp
                 lines.append(miner.submit_line(msg_id, name))
-            miner.writer.write(b"".join(lines))
+            if lines:
+                miner.writer.write(b"".join(lines))
             next_at += tick
         await asyncio.sleep(0.5)
         read_task.cancel()

@@ -28,30 +28,20 @@ class Job:
     seen: set = field(default_factory=set)  # duplicate detection keys
     stale: bool = False
     header_prefix: bytes = b""  # version + prevhash: the header's first 36 bytes
+    # The template's figures the share path reads, copied to plain attributes
+    # (also the JobLike view the hasher provider uses).
+    height: int = field(init=False)
+    version: int = field(init=False)
+    bits: int = field(init=False)
+    ntime: int = field(init=False)
+    mintime: int = field(init=False)
+    network_target: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.header_prefix = struct.pack("<I", self.template.version) + self.template.prevhash
-
-    # JobLike (hasher provider) view
-    @property
-    def height(self) -> int:
-        return self.template.height
-
-    @property
-    def version(self) -> int:
-        return self.template.version
-
-    @property
-    def bits(self) -> int:
-        return self.template.bits
-
-    @property
-    def ntime(self) -> int:
-        return self.template.curtime
-
-    @property
-    def network_target(self) -> int:
-        return self.template.target
+        t = self.template
+        self.height, self.version, self.bits, self.ntime = t.height, t.version, t.bits, t.curtime
+        self.mintime, self.network_target = t.mintime, t.target
+        self.header_prefix = struct.pack("<I", t.version) + t.prevhash
 
 
 class JobManager:

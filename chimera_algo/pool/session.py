@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from json.scanner import make_scanner
 from typing import TYPE_CHECKING, Any
 
 from chimera_algo.pool import errors
@@ -28,6 +29,21 @@ MAX_WRITE_BUFFER = 1 << 20  # a reader this far behind is dropped
 KEEP_JOB_DIFFICULTIES = 32
 MAX_WORKERS_PER_CONNECTION = 64  # each new worker is a miners row: bound what one socket can create
 log = logging.getLogger(__name__)
+_scan_json = make_scanner(json.JSONDecoder())
+
+
+def decode_line(line: bytes) -> Any:
+    """``json.loads(line)``, minus its encoding detection and wrapper calls
+    in the common case (UTF-8, no leading whitespace); anything else goes
+    to ``json.loads`` itself, so results and errors are the same."""
+    try:
+        text = line.decode()
+        message, end = _scan_json(text, 0)
+    except (UnicodeDecodeError, StopIteration):
+        return json.loads(line)
+    if end != len(text) and text[end:].strip(" \t\n\r"):
+        return json.loads(line)  # raises: extra data after the object
+    return message
 
 
 class StratumSession:
@@ -90,28 +106,32 @@ class StratumSession:
         buf = self.buffer
         buf += data
         limit = self.server.config.stratum.max_line_bytes
+        if b"\n" not in data:
+            if len(buf) > limit:
+                self._line_too_long(limit)
+            return
+        *lines, rest = buf.split(b"\n")
+        self.buffer = bytearray(rest)
+        now = time.monotonic()  # one clock reading per read, for idle timeout and submit rate
         self.out = []
         try:
-            while True:
-                end = buf.find(b"\n")
-                if end < 0:
-                    if len(buf) > limit:
-                        self._error_reply(None, StratumError(errors.OTHER, f"line longer than {limit} bytes"))
-                        self.close("line too long")
+            for line in lines:
+                if len(line) > limit:
+                    self._line_too_long(limit)
                     return
-                if end > limit:
-                    self._error_reply(None, StratumError(errors.OTHER, f"line longer than {limit} bytes"))
-                    self.close("line too long")
-                    return
-                line = bytes(buf[:end])
-                del buf[: end + 1]
-                if line.strip():
-                    self.last_message_at = time.monotonic()
+                if line and not line.isspace():
+                    self.last_message_at = now
                     self.handle_line(line)
                     if self.closed:
                         return
+            if len(rest) > limit:
+                self._line_too_long(limit)
         finally:
             self._flush()
+
+    def _line_too_long(self, limit: int) -> None:
+        self._error_reply(None, StratumError(errors.OTHER, f"line longer than {limit} bytes"))
+        self.close("line too long")
 
     def eof_received(self) -> bool:
         return False
@@ -166,7 +186,7 @@ class StratumSession:
 
     def handle_line(self, line: bytes) -> None:
         try:
-            message = json.loads(line)
+            message = decode_line(line)
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[..." nesting
             self._error_reply(None, StratumError(errors.OTHER, "malformed JSON"))
             self.server.note_garbage(self)
@@ -292,10 +312,11 @@ class StratumSession:
         miner_id = self.workers.get(worker) if isinstance(worker, str) else None
         if miner_id is None:
             raise StratumError(errors.UNAUTHORIZED, "unauthorized worker")
-        now = time.monotonic()
-        rate = self.server.config.stratum.max_submits_per_second
-        self.tokens = min(2 * rate, self.tokens + (now - self.tokens_at) * rate)
-        self.tokens_at = now
+        now = self.last_message_at  # this read's arrival time: no refill between lines of one read
+        if now != self.tokens_at:
+            rate = self.server.config.stratum.max_submits_per_second
+            self.tokens = min(2 * rate, self.tokens + (now - self.tokens_at) * rate)
+            self.tokens_at = now
         if self.tokens < 1:
             raise StratumError(errors.OTHER, "too many submissions; slow down")
         self.tokens -= 1

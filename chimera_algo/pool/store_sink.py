@@ -31,6 +31,10 @@ class StoreSink:
         self.writer = store.share_writer(name=name, journal_path=journal_path)
         self._miners: dict[tuple[str, str, str], str] = {}
         self._algorithm_ids: dict[str, object] = {}
+        # Per share: the pool's and miners' ids as UUIDs (parsing one costs
+        # more than building the rest of the row) and "name@version" -> id.
+        self._uuids: dict[str, uuid.UUID] = {}
+        self._share_algorithm_ids: dict[str, object] = {}
 
     # --- pool, miners, connections ------------------------------------------------------
 
@@ -99,9 +103,17 @@ class StoreSink:
     # --- shares -------------------------------------------------------------------------
 
     def enqueue_share(self, record: ShareRecord) -> None:
+        uuids = self._uuids
+        miner_id = uuids.get(record.miner_id) or self._uuid(record.miner_id)
+        pool_id = uuids.get(record.pool_id) or self._uuid(record.pool_id)
+        algorithm_id = self._share_algorithm_ids.get(record.algorithm)
+        if algorithm_id is None:
+            algorithm_id = self._share_algorithm_ids[record.algorithm] = self._algorithm_ids.get(
+                record.algorithm.split("@")[0]
+            )
         share = NewShare(
-            miner_id=record.miner_id,
-            pool_id=record.pool_id,
+            miner_id=miner_id,
+            pool_id=pool_id,
             job_id=record.job_id,
             nonce=record.nonce,
             block_height=max(record.block_height, 0),
@@ -119,11 +131,23 @@ class StoreSink:
             validation_time_ms=round(record.validation_time_ms) if record.validation_time_ms is not None else None,
             error_code=record.error_code,
             error_message=record.error_message,
-            algorithm_id=self._algorithm_ids.get(record.algorithm.split("@")[0]),
+            algorithm_id=algorithm_id,
             submitted_at=record.submitted_at,
             id=record.id or uuid.uuid4(),
         )
         self.writer.submit(share)
+
+    def _uuid(self, text: str) -> uuid.UUID | str:
+        """``text`` as a UUID, remembered; a malformed id is passed on as it is
+        for NewShare to reject in words."""
+        try:
+            value = uuid.UUID(text)
+        except (TypeError, ValueError, AttributeError):
+            return text
+        if len(self._uuids) >= 100_000:  # one entry per miner: bound a long-running pool's memory
+            self._uuids.clear()
+        self._uuids[text] = value
+        return value
 
     def flush(self) -> None:
         self.writer.flush()
