@@ -63,7 +63,8 @@ def install(args: argparse.Namespace) -> int:
 
 
 def list_packages(args: argparse.Namespace) -> int:
-    from chimera_algo.packages.report import builtin_json, dumps, package_json, table
+    from chimera_algo.cli.table import format_table
+    from chimera_algo.packages.report import builtin_json, dumps, package_json
 
     packages = _manager().installed()
     builtins = builtin_json()
@@ -76,7 +77,7 @@ def list_packages(args: argparse.Namespace) -> int:
          p.installed_at and p.installed_at.strftime("%Y-%m-%d %H:%M")]
         for p in packages
     ]
-    print(table(["NAME", "VERSION", "KIND", "STATUS", "PACKAGE", "INSTALLED"], rows))
+    print(format_table(["NAME", "VERSION", "KIND", "STATUS", "PACKAGE", "INSTALLED"], rows))
     if not packages:
         print("no packages installed")
     return 0

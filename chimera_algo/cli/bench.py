@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 
+from chimera_algo import _core
 from chimera_algo.bench import bench_hasher
 from chimera_algo.cli import CommandError
-from chimera_algo import _core
+from chimera_algo.cli.table import format_table
 from chimera_algo.registry import UnknownAlgorithmError, get_hasher
 
 
@@ -74,7 +75,5 @@ def run(args: argparse.Namespace) -> int:
         )
         for r in results
     ]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    for row in (header, *rows):
-        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
+    print(format_table(header, rows))
     return 0

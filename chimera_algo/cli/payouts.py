@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from chimera_algo.cli import CommandError
+from chimera_algo.cli.table import format_table
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,10 +72,7 @@ def _print(rows: list[dict[str, Any]], columns: list[str]) -> None:
     if not rows:
         print("(none)")
         return
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
-    print("  ".join(c.ljust(widths[c]) for c in columns))
-    for row in rows:
-        print("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+    print(format_table(columns, [[row[c] for c in columns] for row in rows]))
 
 
 def _dump(value: Any) -> None:

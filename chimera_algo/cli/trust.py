@@ -59,8 +59,8 @@ def add(args: argparse.Namespace) -> int:
 
 
 def list_keys(args: argparse.Namespace) -> int:
+    from chimera_algo.cli.table import format_table
     from chimera_algo.packages.errors import PackageError
-    from chimera_algo.packages.report import table
 
     try:
         store = _store()
@@ -73,7 +73,7 @@ def list_keys(args: argparse.Namespace) -> int:
     if not keys:
         print("no trusted keys; add one with `chimera trust add KEY.pub`")
         return 0
-    print(table(["KEY ID", "NAME", "ADDED", "STATUS"], [
+    print(format_table(["KEY ID", "NAME", "ADDED", "STATUS"], [
         [k.key_id, k.name, k.added_at, f"revoked {k.revoked_at}: {k.revoked_reason}" if k.revoked else "trusted"]
         for k in keys
     ]))
