@@ -12,6 +12,13 @@ export DEBIAN_FRONTEND=noninteractive
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   apt-get install -y -qq postgresql >/dev/null
 fi
+# Debian's package creates a "main" cluster on 5432; where an init system
+# started it, stop it so our own cluster can take the port.
+if command -v pg_lsclusters >/dev/null; then
+  pg_lsclusters --no-header | awk '$4 == "online" && $2 == "main" {print $1}' | while read -r version; do
+    pg_ctlcluster "$version" main stop || true
+  done
+fi
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 ROOT=${CHIMERA_CI_STATE:-/var/lib/chimera-ci}/postgres
 mkdir -p "$ROOT"
