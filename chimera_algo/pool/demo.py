@@ -60,7 +60,8 @@ def stats_line(server: StratumServer, miner: StratumMiner, elapsed: float) -> st
     return (
         f"[{elapsed:6.0f}s] {job.algorithm if job else '-'} | "
         f"pool {format_rate(s.hashrate)} (miner {format_rate(miner.hashrate)}) | "
-        f"shares {s.accepted} accepted, {s.rejected} rejected | "
+        # Stale shares (found just as a new block arrived) are normal; say so.
+        f"shares {s.accepted} accepted, {s.rejected} rejected ({s.stale} stale) | "
         f"blocks {s.blocks_accepted} found, height {height} | "
         f"share diff {miner.stats.difficulty:.4g} | network diff {net:.4g}"
     )

@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from chimera_algo import algorithms
 from chimera_algo.pool.app import build_server
 from chimera_algo.pool.config import PoolConfig, validate
 from chimera_algo.pool.demo import measure_hashrate
@@ -39,8 +38,6 @@ def node(url_var: str = "CHIMERA_LITECOIND_RPC_URL", wallet: bool = False) -> Rp
 
 @pytest.fixture(scope="module")
 def nodes():
-    if "scrypt" not in algorithms():
-        pytest.skip("the scrypt kernel is not in this build (branch scrypt not merged yet)")
     return node(), node(wallet=True), node("CHIMERA_LITECOIND_RPC_URL2")
 
 

@@ -13,6 +13,7 @@ from chimera_algo.pool.persistence import MemorySink
 from chimera_algo.pool.serialize import sha256d
 from chimera_algo.pool.session import MAX_WORKERS_PER_CONNECTION
 from pool_stratum_client import Client, start_pool, pool_config
+from service_guard import require_service
 
 
 def run(coro):
@@ -344,7 +345,7 @@ def test_tls_port_serves_the_same_protocol(tmp_path):
     import subprocess
 
     if shutil.which("openssl") is None:
-        pytest.skip("openssl command not available to make a test certificate")
+        require_service("openssl", "the openssl command makes the test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1",
